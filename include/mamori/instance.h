@@ -1,0 +1,47 @@
+/*
+ * mamori instance: one city's installation in one directory.
+ *
+ *     DIR/mamori.yaml        the policy
+ *     DIR/store.db           the store (SQLite)
+ *     DIR/keys/audit.key     the audit log's Ed25519 signing key (0600)
+ *     DIR/keys/audit.pub     its verifier key, for auditors
+ *     DIR/quarantine/        originals, encrypted (0700)
+ *     DIR/spool/             work in progress (0700)
+ *     DIR/run/               sockets (0750)
+ *
+ * Programs find the directory from -C DIR or MAMORI_HOME. This module is the glue between the
+ * file system and the library's engines: it reads files, opens the store and the log, and is
+ * the only place that knows the layout.
+ */
+#ifndef MAMORI_INSTANCE_H
+#define MAMORI_INSTANCE_H
+
+#include "mamori/auditlog.h"
+#include "mamori/core.h"
+#include "mamori/policy.h"
+#include "mamori/store.h"
+
+struct mamori_instance {
+    char *dir;
+    char *policy_path;
+    char *store_path;
+    char *key_path;
+    char *pub_path;
+    struct mamori_store *store;
+    struct mamori_log_key key; /* signer when readable, else verifier */
+    struct mamori_log *log;    /* NULL without the signing key */
+};
+
+/* Creates an instance in dir (which must not hold one already) from the policy file given;
+ * the policy must check clean. Diagnostics of a bad policy go to diags. */
+int mamori_instance_init(const char *dir, const char *policy_file, struct mamori_diags *diags);
+/* Opens an existing instance. */
+int mamori_instance_open(const char *dir, struct mamori_instance **ret);
+int mamori_instance_close(struct mamori_instance *inst);
+/* Reads and checks the instance's policy (or another file). */
+int mamori_policy_load_file(const char *path, int32_t today, struct mamori_policy **ret,
+                            struct mamori_diags *diags);
+/* Appends one record to the instance's audit log. */
+int mamori_instance_record(struct mamori_instance *inst, struct mamori_record *rec);
+
+#endif

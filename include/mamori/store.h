@@ -1,0 +1,90 @@
+/*
+ * mamori store: the one module that owns all SQL.
+ *
+ * Callers see operations on mamori's data (metadata, audit-log rows, checkpoints), never SQL
+ * or a database handle. Each backend (SQLite now; PostgreSQL for several gateway nodes
+ * sharing one state) implements the same table of operations, so callers do not change when
+ * a city moves from one to the other.
+ *
+ *     struct mamori_store *st;
+ *     mamori_store_open("sqlite:/var/lib/mamori/store.db", &st);   // or a plain path
+ *     mamori_store_begin(st);  ...  mamori_store_commit(st);
+ *
+ * SECURITY: every statement is prepared with bound parameters; the SQLite backend runs in
+ * defensive mode with trusted_schema off, WAL journal and synchronous=FULL, so a committed
+ * transaction is on disk.
+ */
+#ifndef MAMORI_STORE_H
+#define MAMORI_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mamori/core.h"
+
+#define MAMORI_STORE_SCHEMA_VERSION 1
+
+struct mamori_store;
+
+/* One audit-log row as stored. */
+struct mamori_store_record {
+    uint64_t seq;
+    const uint8_t *leaf_hash; /* 32 bytes */
+    const void *body;
+    size_t body_len;
+};
+
+/* The appender's running state: tree size and the compact range (one hash per set bit of
+ * size, largest subtree first). */
+struct mamori_store_log_state {
+    uint64_t size;
+    uint8_t frontier[64][32];
+    size_t n_frontier;
+    uint64_t last_checkpoint_size;
+    int64_t last_checkpoint_us;
+};
+
+struct mamori_store_checkpoint {
+    int64_t id; /* order of writing */
+    uint64_t size;
+    int64_t created_us;
+    const char *note;
+    size_t note_len;
+};
+
+typedef int (*mamori_store_record_cb)(void *ctx, const struct mamori_store_record *rec);
+typedef int (*mamori_store_checkpoint_cb)(void *ctx, const struct mamori_store_checkpoint *cp);
+
+/* Opens (creating and migrating if needed) "sqlite:PATH" or a plain PATH.
+ * readonly: open without creating or migrating. */
+int mamori_store_open(const char *uri, bool readonly, struct mamori_store **ret);
+struct mamori_store *mamori_store_close(struct mamori_store *s);
+/* The backend's name: "sqlite". */
+const char *mamori_store_backend(const struct mamori_store *s);
+int mamori_store_schema_version(struct mamori_store *s, int *ret);
+
+/* A write transaction: begin takes the writer lock (other writers wait). */
+int mamori_store_begin(struct mamori_store *s);
+/* A read transaction: every read until commit/rollback sees one snapshot. */
+int mamori_store_begin_read(struct mamori_store *s);
+int mamori_store_commit(struct mamori_store *s);
+int mamori_store_rollback(struct mamori_store *s);
+
+int mamori_store_meta_get(struct mamori_store *s, const char *key, char **ret_value);
+int mamori_store_meta_set(struct mamori_store *s, const char *key, const char *value);
+
+/* Audit log storage; the caller holds a transaction for the writes. */
+int mamori_store_log_state_get(struct mamori_store *s, struct mamori_store_log_state *ret);
+int mamori_store_log_state_put(struct mamori_store *s, const struct mamori_store_log_state *st);
+int mamori_store_log_insert(struct mamori_store *s, const struct mamori_store_record *rec);
+/* Calls cb for each record with seq >= from, in seq order, until cb returns non-zero. */
+int mamori_store_log_iterate(struct mamori_store *s, uint64_t from, mamori_store_record_cb cb,
+                             void *ctx);
+int mamori_store_log_count(struct mamori_store *s, uint64_t *ret);
+int mamori_store_checkpoint_insert(struct mamori_store *s, const struct mamori_store_checkpoint *cp);
+/* In the order they were written. */
+int mamori_store_checkpoint_iterate(struct mamori_store *s, mamori_store_checkpoint_cb cb,
+                                    void *ctx);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * The mamori command: shared state of one invocation and the helpers its commands use.
+ * Commands are thin: parse words, call the library, print.
+ */
+#ifndef MAMORI_CLI_H
+#define MAMORI_CLI_H
+
+#include <stdbool.h>
+#include <sysexits.h>
+
+#include "mamori/instance.h"
+
+enum cli_opt {
+    OPT_JSON = 1 << 0,
+    OPT_AS = 1 << 1,
+    OPT_RECORD = 1 << 2,
+    OPT_POLICY = 1 << 3,
+    OPT_OUTPUT = 1 << 4,
+    OPT_CHECKPOINT = 1 << 5,
+    OPT_SINCE = 1 << 6,
+    OPT_FILE = 1 << 7,
+    OPT_KEY = 1 << 8,
+    OPT_LANG = 1 << 9,
+};
+
+struct cli {
+    const char *home; /* -C DIR or MAMORI_HOME */
+    bool json;
+    bool ja;
+    const char *as;
+    bool record;
+    const char *policy;
+    const char *output;
+    const char *checkpoint;
+    const char *since;
+    const char *file;
+    const char *key;
+    unsigned given; /* enum cli_opt bits seen */
+    char **args;    /* operands after the command words */
+    int n_args;
+};
+
+struct cli_command {
+    const char *words; /* "log verify" */
+    int min_args, max_args;
+    unsigned opts;
+    const char *usage;
+    const char *help_ja;
+    const char *help_en;
+    int (*run)(struct cli *c);
+};
+
+/* Prints "mamori: <message>" to stderr in the invocation's language. */
+void cli_error(const struct cli *c, const char *ja, const char *en, ...)
+    __attribute__((format(printf, 3, 4)));
+#define L(c, s_ja, s_en) ((c)->ja ? (s_ja) : (s_en))
+/* Opens the instance of -C / MAMORI_HOME; prints why not and returns a sysexits code. */
+int cli_open_instance(struct cli *c, struct mamori_instance **ret);
+/* Loads the policy to work with: --policy, else the instance's, else ./mamori.yaml, else the
+ * example city's. Prints diagnostics on failure. */
+int cli_load_policy(struct cli *c, struct mamori_policy **ret, const char **ret_path);
+/* Writes a buffer to --output or stdout. */
+int cli_write_output(struct cli *c, const char *data, size_t len);
+/* Maps a library error to a sysexits code. */
+int cli_exit_code(int r);
+
+int cmd_init(struct cli *c);
+int cmd_policy_check(struct cli *c);
+int cmd_policy_matrix(struct cli *c);
+int cmd_flow_check(struct cli *c);
+int cmd_log_verify(struct cli *c);
+int cmd_log_prove(struct cli *c);
+int cmd_log_consistency(struct cli *c);
+int cmd_log_show(struct cli *c);
+int cmd_log_export(struct cli *c);
+int cmd_log_checkpoint(struct cli *c);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * Helpers shared by the mamori command's subcommands.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef MAMORI_EXAMPLE_POLICY
+#define MAMORI_EXAMPLE_POLICY "/usr/share/mamori/examples/city/mamori.yaml"
+#endif
+
+void
+cli_error(const struct cli *c, const char *ja, const char *en, ...)
+{
+    va_list ap;
+    va_start(ap, en);
+    fputs("mamori: ", stderr);
+    vfprintf(stderr, c->ja ? ja : en, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int
+cli_exit_code(int r)
+{
+    switch (r) {
+    case 0:
+        return EX_OK;
+    case -ENOENT:
+        return EX_NOINPUT;
+    case -EACCES:
+    case -EPERM:
+        return EX_NOPERM;
+    case -EBUSY:
+    case -EAGAIN:
+    case -ENOSPC:
+        return EX_TEMPFAIL;
+    case MAMORI_E_SYNTAX:
+    case MAMORI_E_INVALID:
+    case MAMORI_E_LIMIT:
+        return EX_DATAERR;
+    case MAMORI_E_VERSION:
+        return EX_CONFIG;
+    default:
+        return r < 0 && r > -4096 ? EX_IOERR : EX_SOFTWARE;
+    }
+}
+
+int
+cli_open_instance(struct cli *c, struct mamori_instance **ret)
+{
+    if (!c->home) {
+        cli_error(c, "インスタンスが指定されていません。-C DIR か MAMORI_HOME で指定してください",
+                  "no instance given: use -C DIR or set MAMORI_HOME");
+        return EX_USAGE;
+    }
+    int r = mamori_instance_open(c->home, ret);
+    if (r < 0) {
+        if (r == -ENOENT)
+            cli_error(c, "%s にインスタンスがありません（mamori init %s で作成できます）",
+                      "%s holds no instance (create one with mamori init %s)", c->home, c->home);
+        else
+            cli_error(c, "インスタンス %s を開けません: %s", "cannot open instance %s: %s",
+                      c->home, mamori_strerror(r));
+        return cli_exit_code(r);
+    }
+    return 0;
+}
+
+static bool
+exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int
+cli_load_policy(struct cli *c, struct mamori_policy **ret, const char **ret_path)
+{
+    static char path[4096];
+    if (c->policy) {
+        snprintf(path, sizeof(path), "%s", c->policy);
+    } else if (c->home) {
+        snprintf(path, sizeof(path), "%s/mamori.yaml", c->home);
+    } else if (exists("mamori.yaml")) {
+        snprintf(path, sizeof(path), "mamori.yaml");
+    } else {
+        snprintf(path, sizeof(path), "%s", MAMORI_EXAMPLE_POLICY);
+        fprintf(stderr, "%s %s\n",
+                L(c, "mamori: 注意: インスタンスの指定がないため、例示の市のポリシーを使います:",
+                  "mamori: note: no instance given; using the example city's policy:"),
+                path);
+    }
+    struct mamori_diags d;
+    mamori_diags_init(&d, path);
+    int r = mamori_policy_load_file(path, mamori_today(), ret, &d);
+    if (r < 0) {
+        struct mamori_buf out;
+        mamori_buf_init(&out, 1 << 20);
+        mamori_diags_format(&d, &out);
+        if (out.data)
+            fputs(out.data, stderr);
+        mamori_buf_done(&out);
+        cli_error(c, "ポリシー %s に誤りがあります（mamori policy check で確認できます）",
+                  "the policy %s has errors (see mamori policy check)", path);
+    }
+    mamori_diags_done(&d);
+    if (r == 0 && ret_path)
+        *ret_path = path;
+    return r < 0 ? (r == -ENOENT ? EX_NOINPUT : EX_CONFIG) : 0;
+}
+
+int
+cli_write_output(struct cli *c, const char *data, size_t len)
+{
+    if (c->output && strcmp(c->output, "-") != 0) {
+        int r = mamori_fs_write_atomic(c->output, data, len, 0644);
+        if (r < 0) {
+            cli_error(c, "%s に書き込めません: %s", "cannot write %s: %s", c->output,
+                      mamori_strerror(r));
+            return cli_exit_code(r);
+        }
+        return 0;
+    }
+    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+        cli_error(c, "標準出力に書き込めません", "cannot write to standard output");
+        return EX_IOERR;
+    }
+    return 0;
+}

@@ -1,0 +1,131 @@
+/*
+ * Hex and base64 (standard alphabet, padded), as used by checkpoints, keys and reports.
+ */
+#include <errno.h>
+
+#include "mamori/core.h"
+
+void
+mamori_hex(const uint8_t *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int
+mamori_unhex(const char *in, size_t in_len, uint8_t *out, size_t n)
+{
+    if (in_len != 2 * n)
+        return MAMORI_E_SYNTAX;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return MAMORI_E_SYNTAX;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t
+mamori_base64_len(size_t n)
+{
+    return (n + 2) / 3 * 4 + 1;
+}
+
+void
+mamori_base64(const uint8_t *in, size_t n, char *out)
+{
+    size_t o = 0, i = 0;
+    for (; i + 2 < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o++] = b64[v >> 18];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = b64[(v >> 6) & 63];
+        out[o++] = b64[v & 63];
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        out[o++] = b64[v >> 18];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = '=';
+        out[o++] = '=';
+    } else if (n - i == 2) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+        out[o++] = b64[v >> 18];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = b64[(v >> 6) & 63];
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+}
+
+static int
+b64val(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+int
+mamori_unbase64(const char *in, size_t in_len, uint8_t *out, size_t max, size_t *ret_len)
+{
+    if (in_len % 4 != 0)
+        return MAMORI_E_SYNTAX;
+    size_t o = 0;
+    for (size_t i = 0; i < in_len; i += 4) {
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            char c = in[i + k];
+            if (c == '=' && i + 4 == in_len && k >= 2) {
+                v[k] = 0;
+                pad++;
+            } else {
+                if (pad)
+                    return MAMORI_E_SYNTAX;
+                v[k] = b64val(c);
+                if (v[k] < 0)
+                    return MAMORI_E_SYNTAX;
+            }
+        }
+        uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        size_t take = 3 - (size_t)pad;
+        /* Canonical encoding only: padding bits must be zero. */
+        if ((pad == 1 && (x & 0xff)) || (pad == 2 && (x & 0xffff)))
+            return MAMORI_E_SYNTAX;
+        if (o + take > max)
+            return MAMORI_E_LIMIT;
+        uint8_t bytes[3] = {(uint8_t)(x >> 16), (uint8_t)(x >> 8), (uint8_t)x};
+        for (size_t k = 0; k < take; k++)
+            out[o++] = bytes[k];
+    }
+    *ret_len = o;
+    return 0;
+}

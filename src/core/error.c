@@ -1,0 +1,34 @@
+/*
+ * Result codes: text for negative errno values and for mamori's own codes.
+ */
+#include <string.h>
+
+#include "mamori/core.h"
+
+const char *
+mamori_strerror(int r)
+{
+    switch (r) {
+    case 0:
+        return "success";
+    case MAMORI_E_LIMIT:
+        return "a limit was exceeded";
+    case MAMORI_E_SYNTAX:
+        return "input is not well-formed";
+    case MAMORI_E_INVALID:
+        return "input violates a rule";
+    case MAMORI_E_TAMPERED:
+        return "integrity check failed";
+    case MAMORI_E_SIGNATURE:
+        return "signature did not verify";
+    case MAMORI_E_VERSION:
+        return "unknown format or schema version";
+    case MAMORI_E_DENIED:
+        return "not permitted for this person";
+    default:
+        break;
+    }
+    if (r < 0 && r > -4096)
+        return strerror(-r);
+    return "unknown error";
+}

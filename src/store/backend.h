@@ -1,0 +1,37 @@
+/*
+ * The operations a store backend implements. store.c dispatches to them; callers never see
+ * this table. A new backend (PostgreSQL) fills the same table.
+ */
+#ifndef MAMORI_STORE_BACKEND_H
+#define MAMORI_STORE_BACKEND_H
+
+#include "mamori/store.h"
+
+struct mamori_store_ops {
+    const char *name;
+    struct mamori_store *(*close)(struct mamori_store *s);
+    int (*schema_version)(struct mamori_store *s, int *ret);
+    int (*begin)(struct mamori_store *s);
+    int (*begin_read)(struct mamori_store *s);
+    int (*commit)(struct mamori_store *s);
+    int (*rollback)(struct mamori_store *s);
+    int (*meta_get)(struct mamori_store *s, const char *key, char **ret);
+    int (*meta_set)(struct mamori_store *s, const char *key, const char *value);
+    int (*log_state_get)(struct mamori_store *s, struct mamori_store_log_state *ret);
+    int (*log_state_put)(struct mamori_store *s, const struct mamori_store_log_state *st);
+    int (*log_insert)(struct mamori_store *s, const struct mamori_store_record *rec);
+    int (*log_iterate)(struct mamori_store *s, uint64_t from, mamori_store_record_cb cb,
+                       void *ctx);
+    int (*log_count)(struct mamori_store *s, uint64_t *ret);
+    int (*checkpoint_insert)(struct mamori_store *s, const struct mamori_store_checkpoint *cp);
+    int (*checkpoint_iterate)(struct mamori_store *s, mamori_store_checkpoint_cb cb, void *ctx);
+};
+
+/* Every backend's handle starts with this. */
+struct mamori_store {
+    const struct mamori_store_ops *ops;
+};
+
+int mamori_store_sqlite_open(const char *path, bool readonly, struct mamori_store **ret);
+
+#endif

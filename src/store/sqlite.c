@@ -1,0 +1,521 @@
+/*
+ * SQLite backend of the store.
+ *
+ * Set-up on open: defensive mode, trusted_schema off, WAL journal, synchronous=FULL (a commit
+ * is durable when it returns), a busy timeout so concurrent writers (the daemon and a CLI
+ * command) wait for each other instead of failing, foreign keys on. The schema is created and
+ * migrated by version (PRAGMA user_version), each migration in its own transaction.
+ *
+ * Every statement is prepared once (SQLITE_PREPARE_PERSISTENT) with bound parameters and
+ * reset after use.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+enum stmt_id {
+    ST_BEGIN,
+    ST_BEGIN_READ,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_META_GET,
+    ST_META_SET,
+    ST_STATE_GET,
+    ST_STATE_PUT,
+    ST_LOG_INSERT,
+    ST_LOG_ITER,
+    ST_LOG_COUNT,
+    ST_CP_INSERT,
+    ST_CP_ITER,
+    ST_USER_VERSION,
+    ST_MAX,
+};
+
+static const char *const stmt_sql[ST_MAX] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN DEFERRED",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [ST_STATE_GET] = "SELECT size, frontier, last_checkpoint_size, last_checkpoint_us "
+                     "FROM audit_state WHERE id = 1",
+    [ST_STATE_PUT] = "INSERT INTO audit_state(id, size, frontier, last_checkpoint_size, "
+                     "last_checkpoint_us) VALUES (1, ?1, ?2, ?3, ?4) "
+                     "ON CONFLICT(id) DO UPDATE SET size = excluded.size, "
+                     "frontier = excluded.frontier, "
+                     "last_checkpoint_size = excluded.last_checkpoint_size, "
+                     "last_checkpoint_us = excluded.last_checkpoint_us",
+    [ST_LOG_INSERT] = "INSERT INTO audit_record(seq, leaf_hash, body) VALUES (?1, ?2, ?3)",
+    [ST_LOG_ITER] = "SELECT seq, leaf_hash, body FROM audit_record WHERE seq >= ?1 ORDER BY seq",
+    [ST_LOG_COUNT] = "SELECT count(*) FROM audit_record",
+    [ST_CP_INSERT] = "INSERT INTO audit_checkpoint(size, created_us, note) VALUES (?1, ?2, ?3)",
+    [ST_CP_ITER] = "SELECT id, size, created_us, note FROM audit_checkpoint ORDER BY id",
+    [ST_USER_VERSION] = "PRAGMA user_version",
+};
+
+/* Migrations: migrations[i] brings the schema from version i to i + 1. */
+static const char *const migrations[] = {
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE audit_record ("
+    "  seq INTEGER PRIMARY KEY CHECK (seq >= 0),"
+    "  leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32),"
+    "  body BLOB NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE audit_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  size INTEGER NOT NULL,"
+    "  frontier BLOB NOT NULL,"
+    "  last_checkpoint_size INTEGER NOT NULL,"
+    "  last_checkpoint_us INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE audit_checkpoint ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  size INTEGER NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  note TEXT NOT NULL"
+    ") STRICT;"
+    "PRAGMA user_version = 1;",
+};
+
+_Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+struct sqlite_store {
+    struct mamori_store base;
+    sqlite3 *db;
+    sqlite3_stmt *stmts[ST_MAX];
+    bool readonly;
+};
+
+static int
+errno_of(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return 0;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return -EBUSY;
+    case SQLITE_NOMEM:
+        return -ENOMEM;
+    case SQLITE_READONLY:
+        return -EROFS;
+    case SQLITE_FULL:
+        return -ENOSPC;
+    case SQLITE_CANTOPEN:
+        return -ENOENT;
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return -EACCES;
+    case SQLITE_CONSTRAINT:
+        return -EEXIST;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return -EBADMSG;
+    case SQLITE_TOOBIG:
+        return MAMORI_E_LIMIT;
+    default:
+        return -EIO;
+    }
+}
+
+static struct sqlite_store *
+impl(struct mamori_store *s)
+{
+    return (struct sqlite_store *)s;
+}
+
+static int
+stmt(struct sqlite_store *s, enum stmt_id id, sqlite3_stmt **ret)
+{
+    if (!s->stmts[id]) {
+        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &s->stmts[id], NULL);
+        if (rc != SQLITE_OK)
+            return errno_of(rc);
+    }
+    *ret = s->stmts[id];
+    return 0;
+}
+
+/* Runs a statement that returns no rows. */
+static int
+run(struct sqlite_store *s, enum stmt_id id)
+{
+    sqlite3_stmt *st;
+    int r = stmt(s, id, &st);
+    if (r < 0)
+        return r;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : errno_of(rc);
+}
+
+/* Runs a script of several statements (migrations only: constant SQL). */
+static int
+run_script(sqlite3 *db, const char *sql)
+{
+    const char *tail = sql;
+    while (tail && *tail) {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, tail, -1, &st, &tail);
+        if (rc != SQLITE_OK)
+            return errno_of(rc);
+        if (!st)
+            break;
+        do
+            rc = sqlite3_step(st);
+        while (rc == SQLITE_ROW);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return errno_of(rc);
+    }
+    return 0;
+}
+
+static int
+user_version(struct sqlite_store *s, int *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(s, ST_USER_VERSION, &st);
+    if (r < 0)
+        return r;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *ret = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : errno_of(rc);
+}
+
+static int
+migrate(struct sqlite_store *s)
+{
+    int v;
+    int r = user_version(s, &v);
+    if (r < 0)
+        return r;
+    if (v > MAMORI_STORE_SCHEMA_VERSION)
+        return MAMORI_E_VERSION;
+    while (v < MAMORI_STORE_SCHEMA_VERSION) {
+        r = run(s, ST_BEGIN);
+        if (r < 0)
+            return r;
+        /* Another process may have migrated while we waited for the lock. */
+        r = user_version(s, &v);
+        if (r == 0 && v < MAMORI_STORE_SCHEMA_VERSION)
+            r = run_script(s->db, migrations[v]);
+        if (r < 0) {
+            run(s, ST_ROLLBACK);
+            return r;
+        }
+        r = run(s, ST_COMMIT);
+        if (r < 0)
+            return r;
+        r = user_version(s, &v);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static struct mamori_store *
+sqlite_close(struct mamori_store *base)
+{
+    struct sqlite_store *s = impl(base);
+    for (int i = 0; i < ST_MAX; i++)
+        sqlite3_finalize(s->stmts[i]);
+    sqlite3_close(s->db);
+    free(s);
+    return NULL;
+}
+
+static int
+sqlite_schema_version(struct mamori_store *base, int *ret)
+{
+    return user_version(impl(base), ret);
+}
+
+static int
+sqlite_begin(struct mamori_store *base)
+{
+    return run(impl(base), ST_BEGIN);
+}
+
+static int
+sqlite_begin_read(struct mamori_store *base)
+{
+    return run(impl(base), ST_BEGIN_READ);
+}
+
+static int
+sqlite_commit(struct mamori_store *base)
+{
+    return run(impl(base), ST_COMMIT);
+}
+
+static int
+sqlite_rollback(struct mamori_store *base)
+{
+    return run(impl(base), ST_ROLLBACK);
+}
+
+static int
+sqlite_meta_get(struct mamori_store *base, const char *key, char **ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_META_GET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        char *copy = v ? strdup((const char *)v) : NULL;
+        r = copy ? 0 : -ENOMEM;
+        if (copy)
+            *ret = copy;
+    } else {
+        r = rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_meta_set(struct mamori_store *base, const char *key, const char *value)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_META_SET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_log_state_get(struct mamori_store *base, struct mamori_store_log_state *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_STATE_GET, &st);
+    if (r < 0)
+        return r;
+    memset(ret, 0, sizeof(*ret));
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        ret->size = (uint64_t)sqlite3_column_int64(st, 0);
+        const void *f = sqlite3_column_blob(st, 1);
+        size_t flen = (size_t)sqlite3_column_bytes(st, 1);
+        size_t n = flen / 32;
+        if (flen % 32 != 0 || n > 64 || n != (size_t)__builtin_popcountll(ret->size)) {
+            r = MAMORI_E_TAMPERED;
+        } else {
+            if (n)
+                memcpy(ret->frontier, f, flen);
+            ret->n_frontier = n;
+            ret->last_checkpoint_size = (uint64_t)sqlite3_column_int64(st, 2);
+            ret->last_checkpoint_us = sqlite3_column_int64(st, 3);
+        }
+    } else if (rc != SQLITE_DONE) {
+        r = errno_of(rc);
+    }
+    sqlite3_reset(st);
+    return r;
+}
+
+static int
+sqlite_log_state_put(struct mamori_store *base, const struct mamori_store_log_state *state)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_STATE_PUT, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)state->size);
+    sqlite3_bind_blob(st, 2, state->frontier, (int)(state->n_frontier * 32), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)state->last_checkpoint_size);
+    sqlite3_bind_int64(st, 4, state->last_checkpoint_us);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_log_insert(struct mamori_store *base, const struct mamori_store_record *rec)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_LOG_INSERT, &st);
+    if (r < 0)
+        return r;
+    if (rec->body_len > INT32_MAX)
+        return MAMORI_E_LIMIT;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)rec->seq);
+    sqlite3_bind_blob(st, 2, rec->leaf_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, rec->body, (int)rec->body_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_log_iterate(struct mamori_store *base, uint64_t from, mamori_store_record_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_LOG_ITER, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+    int rc;
+    r = 0;
+    static const uint8_t zero[32];
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *h = sqlite3_column_blob(st, 1);
+        int hlen = sqlite3_column_bytes(st, 1);
+        struct mamori_store_record rec = {
+            .seq = (uint64_t)sqlite3_column_int64(st, 0),
+            .leaf_hash = hlen == 32 && h ? h : zero,
+            .body = sqlite3_column_blob(st, 2),
+            .body_len = (size_t)sqlite3_column_bytes(st, 2),
+        };
+        if (!rec.body)
+            rec.body = "";
+        r = cb(ctx, &rec);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_log_count(struct mamori_store *base, uint64_t *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_LOG_COUNT, &st);
+    if (r < 0)
+        return r;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *ret = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_checkpoint_insert(struct mamori_store *base, const struct mamori_store_checkpoint *cp)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_CP_INSERT, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)cp->size);
+    sqlite3_bind_int64(st, 2, cp->created_us);
+    sqlite3_bind_text(st, 3, cp->note, (int)cp->note_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_checkpoint_iterate(struct mamori_store *base, mamori_store_checkpoint_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_CP_ITER, &st);
+    if (r < 0)
+        return r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *note = sqlite3_column_text(st, 3);
+        struct mamori_store_checkpoint cp = {
+            .id = sqlite3_column_int64(st, 0),
+            .size = (uint64_t)sqlite3_column_int64(st, 1),
+            .created_us = sqlite3_column_int64(st, 2),
+            .note = note ? (const char *)note : "",
+            .note_len = (size_t)sqlite3_column_bytes(st, 3),
+        };
+        r = cb(ctx, &cp);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    return r;
+}
+
+static const struct mamori_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sqlite_close,
+    .schema_version = sqlite_schema_version,
+    .begin = sqlite_begin,
+    .begin_read = sqlite_begin_read,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .meta_get = sqlite_meta_get,
+    .meta_set = sqlite_meta_set,
+    .log_state_get = sqlite_log_state_get,
+    .log_state_put = sqlite_log_state_put,
+    .log_insert = sqlite_log_insert,
+    .log_iterate = sqlite_log_iterate,
+    .log_count = sqlite_log_count,
+    .checkpoint_insert = sqlite_checkpoint_insert,
+    .checkpoint_iterate = sqlite_checkpoint_iterate,
+};
+
+int
+mamori_store_sqlite_open(const char *path, bool readonly, struct mamori_store **ret)
+{
+    struct sqlite_store *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->base.ops = &sqlite_ops;
+    s->readonly = readonly;
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    int r = errno_of(rc);
+    if (r < 0)
+        goto fail;
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+    sqlite3_busy_timeout(s->db, 10000);
+    if (!readonly) {
+        r = run_script(s->db, "PRAGMA journal_mode = WAL;");
+        if (r == 0)
+            r = run_script(s->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        if (r == 0)
+            r = migrate(s);
+    } else {
+        int v = 0;
+        r = user_version(s, &v);
+        if (r == 0 && v != MAMORI_STORE_SCHEMA_VERSION)
+            r = v == 0 ? -ENOENT : MAMORI_E_VERSION;
+    }
+    if (r < 0)
+        goto fail;
+    *ret = &s->base;
+    return 0;
+fail:
+    sqlite_close(&s->base);
+    return r;
+}

@@ -1,0 +1,116 @@
+/*
+ * Store front: picks the backend from the URI and forwards each operation to it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "backend.h"
+
+int
+mamori_store_open(const char *uri, bool readonly, struct mamori_store **ret)
+{
+    if (strncmp(uri, "sqlite:", 7) == 0)
+        return mamori_store_sqlite_open(uri + 7, readonly, ret);
+    if (strncmp(uri, "postgresql:", 11) == 0 || strncmp(uri, "postgres:", 9) == 0)
+        return -EPROTONOSUPPORT; /* the PostgreSQL backend is not built yet */
+    return mamori_store_sqlite_open(uri, readonly, ret);
+}
+
+struct mamori_store *
+mamori_store_close(struct mamori_store *s)
+{
+    if (s)
+        s->ops->close(s);
+    return NULL;
+}
+
+const char *
+mamori_store_backend(const struct mamori_store *s)
+{
+    return s->ops->name;
+}
+
+int
+mamori_store_schema_version(struct mamori_store *s, int *ret)
+{
+    return s->ops->schema_version(s, ret);
+}
+
+int
+mamori_store_begin(struct mamori_store *s)
+{
+    return s->ops->begin(s);
+}
+
+int
+mamori_store_begin_read(struct mamori_store *s)
+{
+    return s->ops->begin_read(s);
+}
+
+int
+mamori_store_commit(struct mamori_store *s)
+{
+    return s->ops->commit(s);
+}
+
+int
+mamori_store_rollback(struct mamori_store *s)
+{
+    return s->ops->rollback(s);
+}
+
+int
+mamori_store_meta_get(struct mamori_store *s, const char *key, char **ret_value)
+{
+    return s->ops->meta_get(s, key, ret_value);
+}
+
+int
+mamori_store_meta_set(struct mamori_store *s, const char *key, const char *value)
+{
+    return s->ops->meta_set(s, key, value);
+}
+
+int
+mamori_store_log_state_get(struct mamori_store *s, struct mamori_store_log_state *ret)
+{
+    return s->ops->log_state_get(s, ret);
+}
+
+int
+mamori_store_log_state_put(struct mamori_store *s, const struct mamori_store_log_state *st)
+{
+    return s->ops->log_state_put(s, st);
+}
+
+int
+mamori_store_log_insert(struct mamori_store *s, const struct mamori_store_record *rec)
+{
+    return s->ops->log_insert(s, rec);
+}
+
+int
+mamori_store_log_iterate(struct mamori_store *s, uint64_t from, mamori_store_record_cb cb,
+                         void *ctx)
+{
+    return s->ops->log_iterate(s, from, cb, ctx);
+}
+
+int
+mamori_store_log_count(struct mamori_store *s, uint64_t *ret)
+{
+    return s->ops->log_count(s, ret);
+}
+
+int
+mamori_store_checkpoint_insert(struct mamori_store *s, const struct mamori_store_checkpoint *cp)
+{
+    return s->ops->checkpoint_insert(s, cp);
+}
+
+int
+mamori_store_checkpoint_iterate(struct mamori_store *s, mamori_store_checkpoint_cb cb, void *ctx)
+{
+    return s->ops->checkpoint_iterate(s, cb, ctx);
+}
