@@ -70,20 +70,22 @@ mamori_log_key_done(struct mamori_log_key *k)
     sodium_memzero(k, sizeof(*k));
 }
 
-/* Splits "a+b+c" style text into exactly n fields. */
+/* Splits "a+b+c" style text into exactly n fields; the last one takes the rest, since
+ * base64 may itself contain '+'. */
 static int
 split_plus(const char *text, size_t len, struct mamori_span *out, size_t n)
 {
     size_t f = 0, start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || text[i] == '+') {
-            if (f == n)
-                return MAMORI_E_SYNTAX;
+    for (size_t i = 0; i < len && f + 1 < n; i++) {
+        if (text[i] == '+') {
             out[f++] = (struct mamori_span){text + start, i - start};
             start = i + 1;
         }
     }
-    return f == n ? 0 : MAMORI_E_SYNTAX;
+    if (f + 1 != n)
+        return MAMORI_E_SYNTAX;
+    out[f] = (struct mamori_span){text + start, len - start};
+    return 0;
 }
 
 static size_t

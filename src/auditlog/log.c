@@ -112,9 +112,11 @@ mamori_log_append(struct mamori_log *log, struct mamori_record *recs, size_t n,
         mamori_merkle_range_append(&range, h);
     }
     range_to_state(&range, &st);
+    /* Due after N records, or T seconds after the last checkpoint (the time rule starts
+     * with the first checkpoint; before it, closing the log signs). */
     bool due = range.size > st.last_checkpoint_size &&
                (range.size - st.last_checkpoint_size >= log->every ||
-                mamori_now_us() - st.last_checkpoint_us >= log->secs_us);
+                (st.last_checkpoint_us && mamori_now_us() - st.last_checkpoint_us >= log->secs_us));
     if (due) {
         r = sign_locked(log, &range, &st);
         if (r < 0)

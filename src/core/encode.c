@@ -23,9 +23,7 @@ hexval(char c)
         return c - '0';
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return -1; /* lower case only: one text per value */
 }
 
 int

@@ -331,6 +331,13 @@ check_zones(struct checker *c)
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->zones, p->n_zones, sizeof(*p->zones),
                      offsetof(struct mamori_zone, pos), "zone");
+    if (p->n_zones == 0) {
+        /* The loader has already said that 'zones' is missing or is not a list. */
+        if (c->d->n_errors == 0)
+            ERR(c->d, ((struct mamori_pos){0, 0}),
+                "no zones are defined: define mynumber, lgwan and internet [基本方針 6(3)]");
+        return;
+    }
     for (int k = 0; k < MAMORI_ZONE_KIND_MAX; k++) {
         const char *std = mamori_zone_kind_id(k);
         int z = find_id(p->zones, p->n_zones, sizeof(*p->zones), std);

@@ -55,16 +55,20 @@ mamori_cidr_parse(const char *s, struct mamori_cidr *ret)
     } else {
         return MAMORI_E_SYNTAX;
     }
-    /* Host bits must be zero: "10.1.2.3/24" is a typo more often than an intent. */
+    /* Host bits must be zero: "10.1.2.3/24" is a typo more often than an intent. The
+     * masked network is still returned, so the caller can suggest it. */
     size_t bytes = c.family == 4 ? 4 : 16;
+    int r = 0;
     for (size_t i = 0; i < bytes; i++) {
         int bits = (int)c.prefix - (int)(i * 8);
         uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
-        if (c.addr[i] & ~mask)
-            return MAMORI_E_SYNTAX;
+        if (c.addr[i] & ~mask) {
+            c.addr[i] &= mask;
+            r = MAMORI_E_INVALID;
+        }
     }
     *ret = c;
-    return 0;
+    return r;
 }
 
 static bool
@@ -226,7 +230,7 @@ mamori_endpoint_resolve(const struct mamori_policy *p, const char *s, struct mam
                     e.segment = (int)g;
     } else {
         struct mamori_cidr a;
-        if (mamori_cidr_parse(s, &a) < 0 || a.prefix != (a.family == 4 ? 32 : 128))
+        if (mamori_cidr_parse(s, &a) != 0 || a.prefix != (a.family == 4 ? 32 : 128))
             return -ENOENT;
         e.is_address = true;
         for (size_t k = 0; k < p->n_systems && e.system < 0; k++)

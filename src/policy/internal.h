@@ -50,7 +50,8 @@ extern const char *const mamori_url_mode_ids[MAMORI_URL_MODE_MAX + 1];
 /* Checks and resolves a freshly loaded policy (check.c). */
 void mamori_policy_check(struct mamori_policy *p, int32_t today, struct mamori_diags *d);
 
-/* Parses "10.0.0.0/8", "192.0.2.1", "2001:db8::/32". */
+/* Parses "10.0.0.0/8", "192.0.2.1", "2001:db8::/32". MAMORI_E_INVALID when host bits are
+ * set ("10.1.2.3/16"): *ret then holds the network with them cleared. */
 int mamori_cidr_parse(const char *s, struct mamori_cidr *ret);
 bool mamori_cidr_contains(const struct mamori_cidr *net, const struct mamori_cidr *addr);
 bool mamori_cidr_overlap(const struct mamori_cidr *a, const struct mamori_cidr *b);

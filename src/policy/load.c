@@ -12,6 +12,7 @@
  * are rejected (each node may be visited once), so walking is linear in the input; nesting
  * is bounded by MAMORI_POLICY_MAX_DEPTH.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -481,7 +482,16 @@ conv_cidr(struct loader *l, yaml_node_t *n, const char *key, void *out)
     const char *s = scalar_str(l, n, key);
     if (!s)
         return false;
-    if (mamori_cidr_parse(s, out) < 0) {
+    struct mamori_cidr *c = out;
+    int r = mamori_cidr_parse(s, c);
+    if (r == MAMORI_E_INVALID) {
+        char net[INET6_ADDRSTRLEN];
+        inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->addr, net, sizeof(net));
+        ERR(l, n, "'%s': \"%s\" has host bits set; the network is %s/%u", key, s, net,
+            c->prefix);
+        return false;
+    }
+    if (r < 0) {
         ERR(l, n, "'%s': \"%s\" is not an IP address or network (e.g. 10.1.0.0/16)", key, s);
         return false;
     }

@@ -1,0 +1,108 @@
+#!/bin/sh
+# The mamori command as a user drives it: init, policy check, flow check with --record,
+# every log command, offline verification of an export, and tampering with the store on disk
+# caught by `mamori log verify`. Prints TAP.
+# Usage: cli.sh path/to/mamori path/to/source
+set -u
+MAMORI=$1
+SRC=$2
+EXAMPLE="$SRC/examples/city/mamori.yaml"
+T=$(mktemp -d "${TMPDIR:-/tmp}/mamori-cli-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+# check NAME EXPECTED-EXIT COMMAND...: runs COMMAND, keeps stdout in $T/out, stderr in $T/err
+check() {
+    name=$1 want=$2
+    shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq "$want" ]; then ok "$name"; else not_ok "$name" "exit $rc, want $want" "$(head -5 "$T/err")"; fi
+}
+# expect NAME FILE PATTERN: the file has a line matching PATTERN (grep -E)
+expect() {
+    if grep -Eq -- "$3" "$2"; then ok "$1"; else not_ok "$1" "no line matching: $3" "$(head -5 "$2")"; fi
+}
+
+export LANG=C.UTF-8 MAMORI_LANG=en
+unset MAMORI_HOME
+
+# --- policy check ------------------------------------------------------------------------
+check "example policy checks clean" 0 "$MAMORI" policy check "$EXAMPLE"
+check "a broken policy exits 1" 1 "$MAMORI" policy check "$SRC/tests/data/policy/bad/mynumber-internet.yaml"
+expect "diagnostics are FILE:LINE:COL with the clause" "$T/out" \
+    "mynumber-internet.yaml:8:5: error: flow 'leak': nothing may flow between mynumber and internet .*6\(3\)①"
+check "policy check --json" 1 "$MAMORI" policy check --json "$SRC/tests/data/policy/bad/undefined-ref.yaml"
+expect "json names the line" "$T/out" '"valid":false,.*"line":[0-9]+,"col":[0-9]+,"severity":"error"'
+check "a missing file is EX_NOINPUT-like (1 with a message)" 1 "$MAMORI" policy check "$T/nope.yaml"
+expect "the message says it cannot be read" "$T/out" "nope.yaml: error: cannot read"
+
+# --- flow check without an instance (the example city) ------------------------------------
+check "flow check internet lgwan smtp" 0 "$MAMORI" flow check internet lgwan smtp
+expect "internet mail reaches LGWAN as text" "$T/out" "^mail_text rule=mail-in clause=6\(3\)②$"
+check "flow check mynumber internet https" 0 "$MAMORI" flow check mynumber internet https
+expect "My Number never reaches the internet" "$T/out" "^deny rule=default clause=6\(3\)①$"
+check "flow check by address" 0 "$MAMORI" flow check 10.10.0.30 10.20.0.30 tcp/443
+expect "the pinned exception is found by address" "$T/out" "^pinned_exception rule=chukan clause=6\(3\)①$"
+check "flow check --json" 0 "$MAMORI" flow check --json internet mynumber smtp
+expect "json verdict" "$T/out" '"verdict":"deny","method":"deny","rule":"no-internet-to-mynumber","clause":"6\(3\)①"'
+check "an unknown endpoint is a data error" 65 "$MAMORI" flow check nowhere lgwan smtp
+check "wrong number of words is a usage error" 64 "$MAMORI" flow check internet lgwan
+check "an option a command does not take" 64 "$MAMORI" flow check --since 3 internet lgwan smtp
+check "an unknown command" 64 "$MAMORI" frobnicate
+
+# --- instance ----------------------------------------------------------------------------
+I="$T/city"
+check "init creates an instance" 0 "$MAMORI" init "$I"
+if [ -f "$I/mamori.yaml" ] && [ -f "$I/store.db" ] && [ -d "$I/quarantine" ] && [ -d "$I/spool" ]; then
+    ok "instance layout"
+else
+    not_ok "instance layout" "$(ls -la "$I")"
+fi
+mode=$(stat -c %a "$I/keys/audit.key")
+if [ "$mode" = 600 ]; then ok "signing key is 0600"; else not_ok "signing key is 0600" "mode $mode"; fi
+check "init refuses an existing instance" 73 "$MAMORI" init "$I"
+check "init refuses a broken policy" 65 "$MAMORI" init "$T/other" --policy "$SRC/tests/data/policy/bad/overlap.yaml"
+if [ ! -e "$T/other/store.db" ]; then ok "nothing created for a broken policy"; else not_ok "nothing created for a broken policy"; fi
+
+check "flow check --record" 0 "$MAMORI" -C "$I" flow check --record --as tanaka internet lgwan smtp
+check "a second decision recorded" 0 "$MAMORI" -C "$I" flow check --record lgwan internet https
+check "MAMORI_HOME works like -C" 0 env MAMORI_HOME="$I" "$MAMORI" flow check --record mynumber lgwan https
+check "log show --json" 0 "$MAMORI" -C "$I" log show --json
+expect "the init record is first" "$T/out" '^\[\{"seq":0,"time":"[0-9T:.-]+Z","actor":"system","action":"instance.init"'
+expect "the recorded decision names actor, decision and clause" "$T/out" \
+    '"seq":1,[^}]*"actor":"tanaka","action":"flow.check","object":"internet -> lgwan smtp","decision":"mail_text","clause":"6\(3\)②"'
+expect "the denied flow is recorded as deny" "$T/out" '"seq":3,[^}]*"decision":"deny","clause":"6\(3\)①"'
+check "log verify on an intact log" 0 "$MAMORI" -C "$I" log verify
+expect "verify says intact with 4 records" "$T/out" "intact 4 records"
+check "log prove 2" 0 "$MAMORI" -C "$I" log prove 2 --json
+expect "the proof has a path" "$T/out" '"seq":2,"tree_size":4,.*"inclusion_path":\["[0-9a-f]{64}","[0-9a-f]{64}"\]'
+check "log prove past the end" 65 "$MAMORI" -C "$I" log prove 99
+check "log consistency 1 4" 0 "$MAMORI" -C "$I" log consistency 1 4 --json
+expect "consistency path" "$T/out" '"old_size":1,"new_size":4,.*"consistency_path":\['
+check "log checkpoint" 0 "$MAMORI" -C "$I" log checkpoint -o "$T/witness.txt"
+expect "checkpoint is a signed note of size 4" "$T/witness.txt" "^4$"
+check "log export" 0 "$MAMORI" -C "$I" log export -o "$T/log.export"
+check "offline verify of the export" 0 "$MAMORI" log verify --file "$T/log.export" --key "$I/keys/audit.pub" --checkpoint "$T/witness.txt"
+
+# Tamper with a stored record on disk: the verifier names it.
+sqlite3 "$I/store.db" "UPDATE audit_record SET body = CAST(replace(CAST(body AS TEXT), 'tanaka', 'suzuki') AS BLOB) WHERE seq = 1" 2>"$T/err"
+check "log verify after tampering exits 1" 1 "$MAMORI" -C "$I" log verify
+expect "it names record 1" "$T/out" "first bad record 1: record 1 does not match its stored hash"
+check "the export taken before still verifies offline" 0 "$MAMORI" log verify --file "$T/log.export" --key "$I/keys/audit.pub"
+
+# A damaged export is refused.
+head -c 200 "$T/log.export" >"$T/cut.export"
+check "a cut export fails" 1 "$MAMORI" log verify --file "$T/cut.export" --key "$I/keys/audit.pub"
+
+# --- matrix ------------------------------------------------------------------------------
+check "policy matrix in Japanese" 0 "$MAMORI" --lang ja policy matrix --policy "$EXAMPLE"
+expect "matrix shows メールテキスト化 for internet to LGWAN" "$T/out" "メールテキスト化 +smtp +internet → lgwan \(mail-in\)"
+check "policy matrix --json" 0 "$MAMORI" policy matrix --json --policy "$EXAMPLE"
+expect "matrix json" "$T/out" '"network_model":"alpha"'
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
