@@ -87,15 +87,16 @@ void mamori_merkle_range_root(const struct mamori_merkle_range *r, uint8_t out[M
 void mamori_merkle_root(const uint8_t (*leaves)[MAMORI_HASH_LEN], uint64_t n,
                         uint8_t out[MAMORI_HASH_LEN]);
 /* Audit path for leaf m in a tree of n leaves (RFC 6962 PATH). */
-int mamori_merkle_inclusion_proof(const uint8_t (*leaves)[MAMORI_HASH_LEN], uint64_t n,
-                                  uint64_t m, uint8_t (*ret)[MAMORI_HASH_LEN], size_t *ret_n);
+int mamori_merkle_inclusion_proof(const uint8_t (*leaves)[MAMORI_HASH_LEN], uint64_t n, uint64_t m,
+                                  uint8_t (*ret)[MAMORI_HASH_LEN], size_t *ret_n);
 int mamori_merkle_inclusion_verify(const uint8_t leaf[MAMORI_HASH_LEN], uint64_t m, uint64_t n,
                                    const uint8_t (*proof)[MAMORI_HASH_LEN], size_t n_proof,
                                    const uint8_t root[MAMORI_HASH_LEN]);
 /* Consistency proof between sizes m <= n (RFC 6962 PROOF). */
 int mamori_merkle_consistency_proof(const uint8_t (*leaves)[MAMORI_HASH_LEN], uint64_t n,
                                     uint64_t m, uint8_t (*ret)[MAMORI_HASH_LEN], size_t *ret_n);
-int mamori_merkle_consistency_verify(uint64_t m, uint64_t n, const uint8_t old_root[MAMORI_HASH_LEN],
+int mamori_merkle_consistency_verify(uint64_t m, uint64_t n,
+                                     const uint8_t old_root[MAMORI_HASH_LEN],
                                      const uint8_t new_root[MAMORI_HASH_LEN],
                                      const uint8_t (*proof)[MAMORI_HASH_LEN], size_t n_proof);
 
@@ -145,9 +146,9 @@ struct mamori_verify_result {
     bool ok;
     uint64_t n_records;
     uint64_t n_checkpoints;
-    uint64_t signed_size;   /* size of the largest verified checkpoint */
-    int64_t first_bad;      /* seq of the first bad record, or -1 */
-    char message[512];      /* what is wrong, for people (empty when ok) */
+    uint64_t signed_size; /* size of the largest verified checkpoint */
+    int64_t first_bad;    /* seq of the first bad record, or -1 */
+    char message[512];    /* what is wrong, for people (empty when ok) */
     uint8_t root[MAMORI_HASH_LEN];
 };
 

@@ -24,9 +24,10 @@
 /* ---- result codes ---------------------------------------------------------------------- */
 
 enum mamori_error {
-    MAMORI_E_LIMIT = -10001,     /* a named limit (size, depth, count) was exceeded */
-    MAMORI_E_SYNTAX = -10002,    /* input is not well-formed */
-    MAMORI_E_INVALID = -10003,   /* input is well-formed but violates a rule (diagnostics say which) */
+    MAMORI_E_LIMIT = -10001,  /* a named limit (size, depth, count) was exceeded */
+    MAMORI_E_SYNTAX = -10002, /* input is not well-formed */
+    MAMORI_E_INVALID =
+        -10003, /* input is well-formed but violates a rule (diagnostics say which) */
     MAMORI_E_TAMPERED = -10004,  /* integrity check failed */
     MAMORI_E_SIGNATURE = -10005, /* a signature did not verify */
     MAMORI_E_VERSION = -10006,   /* a format or schema version this build does not know */
@@ -164,8 +165,8 @@ struct mamori_diags {
 
 void mamori_diags_init(struct mamori_diags *d, const char *file);
 void mamori_diags_done(struct mamori_diags *d);
-void mamori_diags_add(struct mamori_diags *d, enum mamori_severity sev, uint32_t line,
-                      uint32_t col, const char *fmt, ...) MAMORI_PRINTF(5, 6);
+void mamori_diags_add(struct mamori_diags *d, enum mamori_severity sev, uint32_t line, uint32_t col,
+                      const char *fmt, ...) MAMORI_PRINTF(5, 6);
 /* Orders by line and column (stable), so output does not depend on checking order. */
 void mamori_diags_sort(struct mamori_diags *d);
 /* Formats every diagnostic as "FILE:LINE:COL: error: message\n". */

@@ -200,9 +200,9 @@ struct mamori_flow {
     const char *id;
     struct mamori_ref from;
     struct mamori_ref to;
-    struct mamori_ref via; /* a zone, national_specific only */
-    struct mamori_ref service; /* "any" resolves to index -2 */
-    int64_t method;            /* enum mamori_method */
+    struct mamori_ref via;      /* a zone, national_specific only */
+    struct mamori_ref service;  /* "any" resolves to index -2 */
+    int64_t method;             /* enum mamori_method */
     struct mamori_ref approver; /* a role */
     int32_t expiry;             /* days since epoch; 0 = none */
     const char *clause;         /* 基本方針 clause, e.g. "6(3)②" */
@@ -215,7 +215,7 @@ struct mamori_flow {
 };
 
 struct mamori_limits {
-    int64_t max_depth;          /* MIME nesting */
+    int64_t max_depth; /* MIME nesting */
     int64_t max_parts;
     int64_t max_header_bytes;
     int64_t max_message_bytes;
@@ -343,7 +343,7 @@ struct mamori_decision {
     int rule;                  /* index into flows, or -1 for the default deny */
     const char *rule_id;       /* "default" for the default deny */
     const char *clause;
-    int32_t expired;           /* when the deciding rule had expired: its expiry, else 0 */
+    int32_t expired; /* when the deciding rule had expired: its expiry, else 0 */
 };
 
 /* Decides a flow: the most specific matching rule that has not expired wins; default deny. */

@@ -82,7 +82,8 @@ int mamori_store_log_insert(struct mamori_store *s, const struct mamori_store_re
 int mamori_store_log_iterate(struct mamori_store *s, uint64_t from, mamori_store_record_cb cb,
                              void *ctx);
 int mamori_store_log_count(struct mamori_store *s, uint64_t *ret);
-int mamori_store_checkpoint_insert(struct mamori_store *s, const struct mamori_store_checkpoint *cp);
+int mamori_store_checkpoint_insert(struct mamori_store *s,
+                                   const struct mamori_store_checkpoint *cp);
 /* In the order they were written. */
 int mamori_store_checkpoint_iterate(struct mamori_store *s, mamori_store_checkpoint_cb cb,
                                     void *ctx);

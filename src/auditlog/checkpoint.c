@@ -123,8 +123,8 @@ mamori_log_key_parse_signer(const char *text, size_t len, struct mamori_log_key 
 {
     struct mamori_span f[5];
     len = trim_newline(text, len);
-    if (split_plus(text, len, f, 5) < 0 || f[0].len != 7 || memcmp(f[0].ptr, "PRIVATE", 7) ||
-        f[1].len != 3 || memcmp(f[1].ptr, "KEY", 3))
+    if (split_plus(text, len, f, 5) < 0 || f[0].len != 7 || memcmp(f[0].ptr, "PRIVATE", 7) != 0 ||
+        f[1].len != 3 || memcmp(f[1].ptr, "KEY", 3) != 0)
         return MAMORI_E_SYNTAX;
     if (sodium_init() < 0)
         return -EIO;
@@ -205,8 +205,8 @@ mamori_checkpoint_sign(const struct mamori_checkpoint *cp, const struct mamori_l
     char root[64];
     mamori_base64(cp->root, MAMORI_HASH_LEN, root);
     size_t start = out->len;
-    int r = mamori_buf_printf(out, "%s\n%llu\n%s\n", cp->origin, (unsigned long long)cp->size,
-                              root);
+    int r =
+        mamori_buf_printf(out, "%s\n%llu\n%s\n", cp->origin, (unsigned long long)cp->size, root);
     if (r < 0)
         return r;
     uint8_t sig[4 + crypto_sign_BYTES];

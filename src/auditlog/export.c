@@ -10,7 +10,7 @@
 
 #include "mamori/auditlog.h"
 
-#define HEADER "mamori-log 1\n"
+#define HEADER  "mamori-log 1\n"
 #define KEY_MAX 512
 
 int

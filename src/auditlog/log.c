@@ -195,8 +195,8 @@ feed_record(void *ctx, const struct mamori_store_record *rec)
 }
 
 int
-mamori_log_verify(struct mamori_store *store, const struct mamori_log_key *key,
-                  const char *witness, size_t witness_len, struct mamori_verify_result *ret)
+mamori_log_verify(struct mamori_store *store, const struct mamori_log_key *key, const char *witness,
+                  size_t witness_len, struct mamori_verify_result *ret)
 {
     struct mamori_verifier *v;
     int r = mamori_verifier_new(key, NULL, &v);
@@ -212,7 +212,7 @@ mamori_log_verify(struct mamori_store *store, const struct mamori_log_key *key,
         r = mamori_store_log_iterate(store, 0, feed_record, v);
     /* The appender's state must describe the same tree, or the next append would build on
      * a forged frontier. */
-    struct mamori_store_log_state st;
+    struct mamori_store_log_state st = {0};
     if (r == 0) {
         r = mamori_store_log_state_get(store, &st);
         if (r == MAMORI_E_TAMPERED) {
@@ -277,8 +277,7 @@ export_item(void *ctx, const struct mamori_export_item *item)
         if (!ev->have_key)
             return MAMORI_E_SYNTAX;
         ev->seen_record = true;
-        return mamori_verifier_add_record(ev->v, item->seq, item->data, item->len,
-                                          item->leaf_hash);
+        return mamori_verifier_add_record(ev->v, item->seq, item->data, item->len, item->leaf_hash);
     default:
         return MAMORI_E_SYNTAX;
     }
@@ -286,8 +285,7 @@ export_item(void *ctx, const struct mamori_export_item *item)
 
 int
 mamori_log_verify_export(const char *data, size_t len, const struct mamori_log_key *key,
-                         const char *witness, size_t witness_len,
-                         struct mamori_verify_result *ret)
+                         const char *witness, size_t witness_len, struct mamori_verify_result *ret)
 {
     struct export_verify ev = {.key = key};
     int r = mamori_verifier_new(key, NULL, &ev.v);
@@ -332,9 +330,11 @@ static int
 export_record(void *ctx, const struct mamori_store_record *rec)
 {
     struct export_ctx *e = ctx;
-    struct mamori_export_item it = {
-        .type = 'R', .seq = rec->seq, .leaf_hash = rec->leaf_hash, .data = rec->body,
-        .len = rec->body_len};
+    struct mamori_export_item it = {.type = 'R',
+                                    .seq = rec->seq,
+                                    .leaf_hash = rec->leaf_hash,
+                                    .data = rec->body,
+                                    .len = rec->body_len};
     return mamori_export_put(e->out, &it);
 }
 

@@ -26,9 +26,9 @@ field_or_empty(const char *s)
 int
 mamori_record_encode(const struct mamori_record *rec, struct mamori_buf *out)
 {
-    const char *fields[N_FIELDS] = {field_or_empty(rec->actor),    field_or_empty(rec->action),
-                                    field_or_empty(rec->object),   field_or_empty(rec->decision),
-                                    field_or_empty(rec->clause),   field_or_empty(rec->details)};
+    const char *fields[N_FIELDS] = {field_or_empty(rec->actor),  field_or_empty(rec->action),
+                                    field_or_empty(rec->object), field_or_empty(rec->decision),
+                                    field_or_empty(rec->clause), field_or_empty(rec->details)};
     size_t start = out->len;
     int r = mamori_buf_putc(out, RECORD_VERSION);
     if (r == 0)

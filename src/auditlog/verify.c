@@ -38,8 +38,7 @@ struct mamori_verifier {
     char message[512];
 };
 
-static void
-fail(struct mamori_verifier *v, int64_t first_bad, const char *fmt, ...)
+static void fail(struct mamori_verifier *v, int64_t first_bad, const char *fmt, ...)
     MAMORI_PRINTF(3, 4);
 
 static void
@@ -110,8 +109,8 @@ mamori_verifier_add_checkpoint(struct mamori_verifier *v, const char *text, size
         const struct cp_entry *prev = &v->cps[v->n_cps - 1];
         if (cp.size < prev->size) {
             fail(v, (int64_t)cp.size,
-                 "checkpoint #%zu goes backwards: size %" PRIu64 " after %" PRIu64, number,
-                 cp.size, prev->size);
+                 "checkpoint #%zu goes backwards: size %" PRIu64 " after %" PRIu64, number, cp.size,
+                 prev->size);
             return 0;
         }
         if (cp.size == prev->size && memcmp(cp.root, prev->root, MAMORI_HASH_LEN) != 0) {
@@ -170,7 +169,8 @@ check_due(struct mamori_verifier *v)
         if (memcmp(root, e->root, MAMORI_HASH_LEN) != 0) {
             uint64_t from = v->verified_size;
             fail(v, (int64_t)from,
-                 "records %" PRIu64 "-%" PRIu64 " do not match signed checkpoint #%zu (size %" PRIu64
+                 "records %" PRIu64 "-%" PRIu64
+                 " do not match signed checkpoint #%zu (size %" PRIu64
                  "): a record in that range was changed",
                  from, size ? size - 1 : 0, e->number, e->size);
             return;

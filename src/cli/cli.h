@@ -50,10 +50,11 @@ struct cli_command {
     int (*run)(struct cli *c);
 };
 
-/* Prints "mamori: <message>" to stderr in the invocation's language. */
-void cli_error(const struct cli *c, const char *ja, const char *en, ...)
-    __attribute__((format(printf, 3, 4)));
-#define L(c, s_ja, s_en) ((c)->ja ? (s_ja) : (s_en))
+/* Prints "mamori: <message>" to stderr. */
+void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same in the invocation's language; both texts are checked against the arguments. */
+#define cli_error(c, s_ja, s_en, ...) cli_message((c)->ja ? (s_ja) : (s_en), ##__VA_ARGS__)
+#define L(c, s_ja, s_en)              ((c)->ja ? (s_ja) : (s_en))
 /* Opens the instance of -C / MAMORI_HOME; prints why not and returns a sysexits code. */
 int cli_open_instance(struct cli *c, struct mamori_instance **ret);
 /* Loads the policy to work with: --policy, else the instance's, else ./mamori.yaml, else the

@@ -94,10 +94,10 @@ cmd_flow_check(struct cli *c)
         mamori_json_kv_string(&j, "from", from);
         mamori_json_kv_string(&j, "to", to);
         mamori_json_kv_string(&j, "service", svc);
-        mamori_json_kv_string(&j, "verdict", d.method == MAMORI_METHOD_DIRECT ? "allow"
-                                             : d.method == MAMORI_METHOD_DENY
-                                                 ? "deny"
-                                                 : mamori_method_id(d.method));
+        mamori_json_kv_string(&j, "verdict",
+                              d.method == MAMORI_METHOD_DIRECT ? "allow"
+                              : d.method == MAMORI_METHOD_DENY ? "deny"
+                                                               : mamori_method_id(d.method));
         mamori_json_kv_string(&j, "method", mamori_method_id(d.method));
         mamori_json_kv_string(&j, "rule", d.rule_id);
         mamori_json_kv_string(&j, "clause", d.clause);

@@ -32,8 +32,8 @@ cmd_init(struct cli *c)
         return EX_CANTCREAT;
     }
     if (r == MAMORI_E_INVALID) {
-        cli_error(c, "ポリシー %s に誤りがあるため作成しません", "policy %s has errors; not created",
-                  policy);
+        cli_error(c, "ポリシー %s に誤りがあるため作成しません",
+                  "policy %s has errors; not created", policy);
         return EX_DATAERR;
     }
     if (r < 0) {

@@ -86,8 +86,8 @@ cmd_log_verify(struct cli *c)
     char *witness = NULL;
     size_t witness_len = 0;
     int rc;
-    if (c->checkpoint && (rc = read_small(c, c->checkpoint, MAMORI_CHECKPOINT_MAX + 1, &witness,
-                                          &witness_len)))
+    if (c->checkpoint &&
+        (rc = read_small(c, c->checkpoint, MAMORI_CHECKPOINT_MAX + 1, &witness, &witness_len)))
         return rc;
     struct mamori_verify_result res;
     int r;
@@ -168,7 +168,7 @@ cmd_log_prove(struct cli *c)
     if ((rc = cli_open_instance(c, &inst)))
         return rc;
     uint64_t n;
-    uint8_t (*leaves)[MAMORI_HASH_LEN] = NULL;
+    uint8_t(*leaves)[MAMORI_HASH_LEN] = NULL;
     int r = mamori_log_leaf_hashes(inst->store, &n, &leaves);
     mamori_instance_close(inst);
     if (r < 0) {
@@ -230,7 +230,7 @@ cmd_log_consistency(struct cli *c)
     if ((rc = cli_open_instance(c, &inst)))
         return rc;
     uint64_t n;
-    uint8_t (*leaves)[MAMORI_HASH_LEN] = NULL;
+    uint8_t(*leaves)[MAMORI_HASH_LEN] = NULL;
     int r = mamori_log_leaf_hashes(inst->store, &n, &leaves);
     mamori_instance_close(inst);
     if (r < 0) {
@@ -296,8 +296,8 @@ show_one(void *ctx, const struct mamori_store_record *row)
     struct mamori_record rec;
     int r = mamori_record_decode(row->body, row->body_len, a, &rec);
     if (r < 0) {
-        fprintf(stderr, "mamori: %s %" PRIu64 "\n",
-                L(s->c, "壊れた記録:", "damaged record:"), row->seq);
+        fprintf(stderr, "mamori: %s %" PRIu64 "\n", L(s->c, "壊れた記録:", "damaged record:"),
+                row->seq);
         s->error = r;
         mamori_arena_free(a);
         return 0;
@@ -327,9 +327,9 @@ cmd_log_show(struct cli *c)
     struct mamori_buf out;
     struct mamori_json j;
     struct show_ctx s = {.c = c};
+    mamori_buf_init(&out, (size_t)1 << 34);
+    mamori_json_init(&j, &out, false);
     if (c->json) {
-        mamori_buf_init(&out, (size_t)1 << 34);
-        mamori_json_init(&j, &out, false);
         mamori_json_array_begin(&j);
         s.j = &j;
     }
@@ -340,8 +340,8 @@ cmd_log_show(struct cli *c)
             r = mamori_json_finish(&j);
         if (r == 0)
             printf("%s\n", out.data);
-        mamori_buf_done(&out);
     }
+    mamori_buf_done(&out);
     mamori_instance_close(inst);
     if (r < 0) {
         cli_error(c, "記録を読めません: %s", "cannot read the records: %s", mamori_strerror(r));

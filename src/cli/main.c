@@ -19,30 +19,28 @@ static const struct cli_command commands[] = {
      "インスタンス（ポリシー、ストア、署名鍵、隔離領域）を作成する",
      "create an instance (policy, store, signing key, quarantine)", cmd_init},
     {"policy check", 0, 1, OPT_JSON, "policy check [FILE] [--json]",
-     "ポリシーを検査する（誤りは FILE:LINE:COL 形式）",
-     "check a policy (errors as FILE:LINE:COL)", cmd_policy_check},
+     "ポリシーを検査する（誤りは FILE:LINE:COL 形式）", "check a policy (errors as FILE:LINE:COL)",
+     cmd_policy_check},
     {"policy matrix", 0, 0, OPT_JSON | OPT_LANG | OPT_POLICY,
      "policy matrix [--lang ja|en] [--json] [--policy FILE]",
      "ゾーン間で許可される通信と方式の一覧", "the zone x zone matrix the policy allows",
      cmd_policy_matrix},
     {"flow check", 3, 3, OPT_JSON | OPT_RECORD | OPT_POLICY | OPT_AS,
      "flow check FROM TO SERVICE [--record] [--as USER] [--json] [--policy FILE]",
-     "通信の可否と方式を判定する", "decide whether and how traffic may flow",
-     cmd_flow_check},
+     "通信の可否と方式を判定する", "decide whether and how traffic may flow", cmd_flow_check},
     {"log verify", 0, 0, OPT_CHECKPOINT | OPT_FILE | OPT_KEY | OPT_JSON,
      "log verify [--checkpoint FILE] [--file EXPORT --key PUBKEY] [--json]",
      "監査ログ全体を再計算し、すべての署名済みチェックポイントを検証する",
      "recompute the audit log and check every signed checkpoint", cmd_log_verify},
-    {"log prove", 1, 1, OPT_JSON, "log prove SEQ [--json]",
-     "記録 SEQ の包含証明", "inclusion proof of record SEQ", cmd_log_prove},
+    {"log prove", 1, 1, OPT_JSON, "log prove SEQ [--json]", "記録 SEQ の包含証明",
+     "inclusion proof of record SEQ", cmd_log_prove},
     {"log consistency", 2, 2, OPT_JSON, "log consistency OLD NEW [--json]",
      "サイズ OLD と NEW の間の一貫性証明", "consistency proof between sizes OLD and NEW",
      cmd_log_consistency},
     {"log show", 0, 0, OPT_SINCE | OPT_JSON, "log show [--since SEQ] [--json]",
      "監査ログの記録を表示する", "show audit log records", cmd_log_show},
-    {"log export", 0, 0, OPT_OUTPUT, "log export [-o FILE]",
-     "オフライン検証用に監査ログを書き出す", "export the audit log for offline verification",
-     cmd_log_export},
+    {"log export", 0, 0, OPT_OUTPUT, "log export [-o FILE]", "オフライン検証用に監査ログを書き出す",
+     "export the audit log for offline verification", cmd_log_export},
     {"log checkpoint", 0, 0, OPT_OUTPUT, "log checkpoint [-o FILE]",
      "現在の木に署名し、チェックポイントを出力する（他ゾーン・WORM媒体への証跡用）",
      "sign the current tree and print the checkpoint (a witness for another zone or WORM media)",
@@ -74,9 +72,9 @@ default_ja(void)
     return true;
 }
 
-static const char *const opt_names[] = {"--json",  "--as",         "--record", "--policy",
+static const char *const opt_names[] = {"--json",   "--as",         "--record", "--policy",
                                         "--output", "--checkpoint", "--since",  "--file",
-                                        "--key",   "--lang"};
+                                        "--key",    "--lang"};
 
 int
 main(int argc, char **argv)
@@ -88,12 +86,18 @@ main(int argc, char **argv)
         c.home = NULL;
 
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},      {"as", required_argument, NULL, 'a'},
-        {"record", no_argument, NULL, 'r'},    {"policy", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'}, {"checkpoint", required_argument, NULL, 'k'},
-        {"since", required_argument, NULL, 's'}, {"file", required_argument, NULL, 'f'},
-        {"key", required_argument, NULL, 'K'},  {"lang", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},      {"version", no_argument, NULL, 'V'},
+        {"json", no_argument, NULL, 'j'},
+        {"as", required_argument, NULL, 'a'},
+        {"record", no_argument, NULL, 'r'},
+        {"policy", required_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'},
+        {"checkpoint", required_argument, NULL, 'k'},
+        {"since", required_argument, NULL, 's'},
+        {"file", required_argument, NULL, 'f'},
+        {"key", required_argument, NULL, 'K'},
+        {"lang", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch;

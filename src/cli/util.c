@@ -16,12 +16,12 @@
 #endif
 
 void
-cli_error(const struct cli *c, const char *ja, const char *en, ...)
+cli_message(const char *fmt, ...)
 {
     va_list ap;
-    va_start(ap, en);
+    va_start(ap, fmt);
     fputs("mamori: ", stderr);
-    vfprintf(stderr, c->ja ? ja : en, ap);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
 }
@@ -66,8 +66,8 @@ cli_open_instance(struct cli *c, struct mamori_instance **ret)
             cli_error(c, "%s にインスタンスがありません（mamori init %s で作成できます）",
                       "%s holds no instance (create one with mamori init %s)", c->home, c->home);
         else
-            cli_error(c, "インスタンス %s を開けません: %s", "cannot open instance %s: %s",
-                      c->home, mamori_strerror(r));
+            cli_error(c, "インスタンス %s を開けません: %s", "cannot open instance %s: %s", c->home,
+                      mamori_strerror(r));
         return cli_exit_code(r);
     }
     return 0;

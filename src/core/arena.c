@@ -12,8 +12,8 @@
 
 #include "mamori/core.h"
 
-#define BLOCK_MIN  (16 * 1024)
-#define ALIGNMENT  16
+#define BLOCK_MIN      ((size_t)16 * 1024)
+#define ALIGNMENT      16
 #define DEFAULT_BUDGET ((size_t)64 * 1024 * 1024)
 
 struct block {

@@ -9,7 +9,7 @@
 
 #include "mamori/core.h"
 
-#define JST_OFFSET_S (9 * 3600)
+#define JST_OFFSET_S ((int64_t)9 * 3600)
 
 /* Days from civil, after Howard Hinnant's public-domain algorithm. */
 static int64_t

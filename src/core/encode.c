@@ -113,7 +113,8 @@ mamori_unbase64(const char *in, size_t in_len, uint8_t *out, size_t max, size_t 
                     return MAMORI_E_SYNTAX;
             }
         }
-        uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        uint32_t x =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         size_t take = 3 - (size_t)pad;
         /* Canonical encoding only: padding bits must be zero. */
         if ((pad == 1 && (x & 0xff)) || (pad == 2 && (x & 0xffff)))

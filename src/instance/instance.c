@@ -200,8 +200,7 @@ mamori_instance_open(const char *dir, struct mamori_instance **ret)
     inst->store_path = path_join(dir, "store.db");
     inst->key_path = path_join(dir, "keys/audit.key");
     inst->pub_path = path_join(dir, "keys/audit.pub");
-    if (!inst->dir || !inst->policy_path || !inst->store_path || !inst->key_path ||
-        !inst->pub_path)
+    if (!inst->dir || !inst->policy_path || !inst->store_path || !inst->key_path || !inst->pub_path)
         goto fail;
     struct stat st;
     if (stat(inst->store_path, &st) < 0) {
@@ -212,7 +211,8 @@ mamori_instance_open(const char *dir, struct mamori_instance **ret)
         goto fail;
     if ((r = load_key(inst)) < 0)
         goto fail;
-    if (inst->key.has_secret && (r = mamori_log_open(inst->store, &inst->key, NULL, &inst->log)) < 0)
+    if (inst->key.has_secret &&
+        (r = mamori_log_open(inst->store, &inst->key, NULL, &inst->log)) < 0)
         goto fail;
     *ret = inst;
     return 0;

@@ -18,8 +18,8 @@
 
 #include "internal.h"
 
-#define ERR(d, pos, ...)  mamori_diags_add(d, MAMORI_SEV_ERROR, (pos).line, (pos).col, __VA_ARGS__)
-#define WARN(d, pos, ...)                                                                       \
+#define ERR(d, pos, ...) mamori_diags_add(d, MAMORI_SEV_ERROR, (pos).line, (pos).col, __VA_ARGS__)
+#define WARN(d, pos, ...)                                                                          \
     mamori_diags_add(d, MAMORI_SEV_WARNING, (pos).line, (pos).col, __VA_ARGS__)
 
 struct checker {
@@ -123,8 +123,8 @@ static void
 merge_roles(struct checker *c)
 {
     struct mamori_policy *p = c->p;
-    check_duplicates(c, p->roles, p->n_roles, sizeof(*p->roles),
-                     offsetof(struct mamori_role, pos), "role");
+    check_duplicates(c, p->roles, p->n_roles, sizeof(*p->roles), offsetof(struct mamori_role, pos),
+                     "role");
     struct mamori_role *all = grow(c, mamori_n_builtin_roles + p->n_roles, sizeof(*all));
     if (!all)
         return;
@@ -192,8 +192,8 @@ merge_services(struct checker *c)
     size_t n = 0;
     for (size_t i = 0; i < nb; i++) {
         const struct builtin_service *b = &mamori_builtin_services[i];
-        all[n] = (struct mamori_service){b->id, {b->ja, NULL}, (struct mamori_port_range *)b->ports,
-                                         b->n_ports, true, {0, 0}};
+        all[n] = (struct mamori_service){
+            b->id, {b->ja, NULL}, (struct mamori_port_range *)b->ports, b->n_ports, true, {0, 0}};
         n++;
     }
     for (size_t i = 0; i < p->n_services; i++) {
@@ -274,11 +274,11 @@ apply_defaults(struct mamori_policy *p)
     if (!lim->max_parts)
         lim->max_parts = 256;
     if (!lim->max_header_bytes)
-        lim->max_header_bytes = 256 * 1024;
+        lim->max_header_bytes = (int64_t)256 * 1024;
     if (!lim->max_message_bytes)
-        lim->max_message_bytes = 64 * 1024 * 1024;
+        lim->max_message_bytes = (int64_t)64 * 1024 * 1024;
     if (!lim->max_decoded_bytes)
-        lim->max_decoded_bytes = 256 * 1024 * 1024;
+        lim->max_decoded_bytes = (int64_t)256 * 1024 * 1024;
     if (!p->retention.originals_days)
         p->retention.originals_days = 90;
     if (!p->retention.audit_log_years)
@@ -291,8 +291,8 @@ static void
 check_units(struct checker *c)
 {
     struct mamori_policy *p = c->p;
-    check_duplicates(c, p->units, p->n_units, sizeof(*p->units),
-                     offsetof(struct mamori_unit, pos), "unit");
+    check_duplicates(c, p->units, p->n_units, sizeof(*p->units), offsetof(struct mamori_unit, pos),
+                     "unit");
     for (size_t i = 0; i < p->n_units; i++) {
         struct mamori_unit *u = &p->units[i];
         if (!u->parent.name)
@@ -329,8 +329,8 @@ static void
 check_zones(struct checker *c)
 {
     struct mamori_policy *p = c->p;
-    check_duplicates(c, p->zones, p->n_zones, sizeof(*p->zones),
-                     offsetof(struct mamori_zone, pos), "zone");
+    check_duplicates(c, p->zones, p->n_zones, sizeof(*p->zones), offsetof(struct mamori_zone, pos),
+                     "zone");
     if (p->n_zones == 0) {
         /* The loader has already said that 'zones' is missing or is not a list. */
         if (c->d->n_errors == 0)
@@ -617,8 +617,8 @@ check_flow_invariants(struct checker *c, struct mamori_flow *f, int from, int to
                 "[基本方針 6(3)②]",
                 name);
         if (!f->approver.name)
-            ERR(c->d, f->pos,
-                "flow '%s': lgwan to internet needs an approver [基本方針 6(3)②]", name);
+            ERR(c->d, f->pos, "flow '%s': lgwan to internet needs an approver [基本方針 6(3)②]",
+                name);
         if (p->network.model == MAMORI_NETMODEL_ALPHA && f->from_kind != MAMORI_ENDPOINT_SYSTEM)
             ERR(c->d, f->from.pos,
                 "flow '%s': under network model alpha only listed systems (such as the outbound "
@@ -643,8 +643,7 @@ check_flow(struct checker *c, struct mamori_flow *f)
         if (strcmp(f->service.name, "any") == 0)
             f->service.index = -2;
         else
-            resolve(c, &f->service, p->services, p->n_services, sizeof(*p->services),
-                    "service");
+            resolve(c, &f->service, p->services, p->n_services, sizeof(*p->services), "service");
     }
     if (f->via.name)
         resolve(c, &f->via, p->zones, p->n_zones, sizeof(*p->zones), "zone");
@@ -700,8 +699,8 @@ static void
 check_flows(struct checker *c)
 {
     struct mamori_policy *p = c->p;
-    check_duplicates(c, p->flows, p->n_flows, sizeof(*p->flows),
-                     offsetof(struct mamori_flow, pos), "flow");
+    check_duplicates(c, p->flows, p->n_flows, sizeof(*p->flows), offsetof(struct mamori_flow, pos),
+                     "flow");
     for (size_t i = 0; i < p->n_flows; i++)
         check_flow(c, &p->flows[i]);
     /* Two rules for the same endpoints and service make the decision depend on file order. */

@@ -150,12 +150,12 @@ mamori_port_range_parse(const char *s, struct mamori_port_range *ret)
 
 /* ---- lookups ---------------------------------------------------------------------------- */
 
-#define FIND(arr, n, id)                                                                        \
-    do {                                                                                        \
-        for (size_t i_ = 0; i_ < (n); i_++)                                                     \
-            if ((arr)[i_].id && strcmp((arr)[i_].id, (id)) == 0)                                \
-                return (int)i_;                                                                 \
-        return -1;                                                                              \
+#define FIND(arr, n, id)                                                                           \
+    do {                                                                                           \
+        for (size_t i_ = 0; i_ < (n); i_++)                                                        \
+            if ((arr)[i_].id && strcmp((arr)[i_].id, (id)) == 0)                                   \
+                return (int)i_;                                                                    \
+        return -1;                                                                                 \
     } while (0)
 
 int
@@ -507,17 +507,17 @@ mamori_policy_matrix(const struct mamori_policy *p, bool ja, bool json, int32_t 
                 if (!flow_in_cell(p, f, (int)a, (int)b))
                     continue;
                 if (!header) {
-                    r = mamori_buf_printf(out, "\n%s → %s\n", mamori_text_get(&p->zones[a].name, ja),
+                    r = mamori_buf_printf(out, "\n%s → %s\n",
+                                          mamori_text_get(&p->zones[a].name, ja),
                                           mamori_text_get(&p->zones[b].name, ja));
                     header = true;
                 }
                 if (r == 0)
-                    r = mamori_buf_printf(out, "  %-24s %-12s %s → %s (%s)%s\n",
-                                          mamori_method_name((enum mamori_method)f->method, ja),
-                                          service_label(p, f), f->from.name, f->to.name, f->id,
-                                          f->expiry && f->expiry < today
-                                              ? (ja ? " 期限切れ" : " expired")
-                                              : "");
+                    r = mamori_buf_printf(
+                        out, "  %-24s %-12s %s → %s (%s)%s\n",
+                        mamori_method_name((enum mamori_method)f->method, ja), service_label(p, f),
+                        f->from.name, f->to.name, f->id,
+                        f->expiry && f->expiry < today ? (ja ? " 期限切れ" : " expired") : "");
             }
         }
     }

@@ -70,8 +70,14 @@ struct loader {
     int error; /* fatal: out of memory or over budget */
 };
 
-#define OBJ(T, what, fields) {what, sizeof(T), offsetof(T, pos), fields, MAMORI_ARRAY_SIZE(fields)}
-#define OBJ_NOPOS(T, what, fields) {what, sizeof(T), NO_POS, fields, MAMORI_ARRAY_SIZE(fields)}
+#define OBJ(T, what, fields)                                                                       \
+    {                                                                                              \
+        what, sizeof(T), offsetof(T, pos), fields, MAMORI_ARRAY_SIZE(fields)                       \
+    }
+#define OBJ_NOPOS(T, what, fields)                                                                 \
+    {                                                                                              \
+        what, sizeof(T), NO_POS, fields, MAMORI_ARRAY_SIZE(fields)                                 \
+    }
 #define LIST(T, m) offsetof(T, m), offsetof(T, n_##m)
 
 static const struct field text_fields[] = {
@@ -175,26 +181,26 @@ static const struct field limits_fields[] = {
     {"max_parts", F_INT, false, offsetof(struct mamori_limits, max_parts), 0, NULL, 1, 10000},
     {"max_header_bytes", F_INT, false, offsetof(struct mamori_limits, max_header_bytes), 0, NULL,
      1024, 1 << 20},
-    {"max_message_bytes", F_INT, false, offsetof(struct mamori_limits, max_message_bytes), 0,
-     NULL, 1024, (int64_t)1 << 30},
-    {"max_decoded_bytes", F_INT, false, offsetof(struct mamori_limits, max_decoded_bytes), 0,
-     NULL, 1024, (int64_t)4 << 30},
+    {"max_message_bytes", F_INT, false, offsetof(struct mamori_limits, max_message_bytes), 0, NULL,
+     1024, (int64_t)1 << 30},
+    {"max_decoded_bytes", F_INT, false, offsetof(struct mamori_limits, max_decoded_bytes), 0, NULL,
+     1024, (int64_t)4 << 30},
 };
 static const struct objdesc limits_desc = OBJ_NOPOS(struct mamori_limits, "limits", limits_fields);
 
 static const struct field sanitize_fields[] = {
     {"urls", F_ENUM, false, offsetof(struct mamori_sanitize, url_mode), 0, mamori_url_mode_ids, 0,
      0},
-    {"mailto", F_ENUM, false, offsetof(struct mamori_sanitize, mailto_mode), 0,
-     mamori_url_mode_ids, 0, 0},
+    {"mailto", F_ENUM, false, offsetof(struct mamori_sanitize, mailto_mode), 0, mamori_url_mode_ids,
+     0, 0},
     {"limits", F_OBJ, false, offsetof(struct mamori_sanitize, limits), 0, &limits_desc, 0, 0},
 };
 static const struct objdesc sanitize_desc =
     OBJ_NOPOS(struct mamori_sanitize, "sanitize", sanitize_fields);
 
 static const struct field retention_fields[] = {
-    {"originals_days", F_INT, false, offsetof(struct mamori_retention, originals_days), 0, NULL,
-     1, 3650},
+    {"originals_days", F_INT, false, offsetof(struct mamori_retention, originals_days), 0, NULL, 1,
+     3650},
     {"audit_log_years", F_INT, false, offsetof(struct mamori_retention, audit_log_years), 0, NULL,
      1, 30},
 };
@@ -246,8 +252,7 @@ static const struct field policy_fields[] = {
     {"municipality", F_OBJ, true, P(municipality), 0, &municipality_desc, 0, 0},
     {"network", F_OBJ, false, P(network), 0, &network_desc, 0, 0},
     {"classification", F_OBJ, false, P(classification), 0, &classification_desc, 0, 0},
-    {"restrictions", F_OBJLIST, false, P(restrictions), P(n_restrictions), &restriction_desc, 0,
-     0},
+    {"restrictions", F_OBJLIST, false, P(restrictions), P(n_restrictions), &restriction_desc, 0, 0},
     {"roles", F_OBJLIST, false, P(roles), P(n_roles), &role_desc, 0, 0},
     {"approvals", F_OBJLIST, false, P(approvals), P(n_approvals), &approval_desc, 0, 0},
     {"units", F_OBJLIST, false, P(units), P(n_units), &unit_desc, 0, 0},
@@ -273,9 +278,8 @@ pos_of(const yaml_node_t *n)
                                (uint32_t)n->start_mark.column + 1};
 }
 
-#define ERR(l, node, ...)                                                                       \
-    mamori_diags_add((l)->diags, MAMORI_SEV_ERROR, pos_of(node).line, pos_of(node).col,        \
-                     __VA_ARGS__)
+#define ERR(l, node, ...)                                                                          \
+    mamori_diags_add((l)->diags, MAMORI_SEV_ERROR, pos_of(node).line, pos_of(node).col, __VA_ARGS__)
 
 static void *
 alloc(struct loader *l, size_t n, size_t size)
@@ -487,8 +491,7 @@ conv_cidr(struct loader *l, yaml_node_t *n, const char *key, void *out)
     if (r == MAMORI_E_INVALID) {
         char net[INET6_ADDRSTRLEN];
         inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->addr, net, sizeof(net));
-        ERR(l, n, "'%s': \"%s\" has host bits set; the network is %s/%u", key, s, net,
-            c->prefix);
+        ERR(l, n, "'%s': \"%s\" has host bits set; the network is %s/%u", key, s, net, c->prefix);
         return false;
     }
     if (r < 0) {
@@ -505,8 +508,8 @@ conv_port(struct loader *l, yaml_node_t *n, const char *key, void *out)
     if (!s)
         return false;
     if (mamori_port_range_parse(s, out) < 0) {
-        ERR(l, n, "'%s': \"%s\" is not a port (write tcp/25, udp/53, tcp/8000-8080 or icmp)",
-            key, s);
+        ERR(l, n, "'%s': \"%s\" is not a port (write tcp/25, udp/53, tcp/8000-8080 or icmp)", key,
+            s);
         return false;
     }
     return true;
@@ -529,8 +532,7 @@ walk_enum(struct loader *l, yaml_node_t *n, const struct field *f, int64_t *out)
     mamori_buf_init(&b, 4096);
     for (size_t i = 0; names[i]; i++)
         mamori_buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
-    ERR(l, n, "'%s': unknown value \"%s\" (expected one of: %s)", f->key, s,
-        b.data ? b.data : "");
+    ERR(l, n, "'%s': unknown value \"%s\" (expected one of: %s)", f->key, s, b.data ? b.data : "");
     mamori_buf_done(&b);
 }
 
@@ -565,11 +567,10 @@ walk_field(struct loader *l, yaml_node_t *v, const struct field *f, void *obj)
         }
         if (x < f->min || x > f->max) {
             if (f->min == f->max)
-                ERR(l, v, "'%s' must be %lld, not %lld", f->key, (long long)f->min,
-                    (long long)x);
+                ERR(l, v, "'%s' must be %lld, not %lld", f->key, (long long)f->min, (long long)x);
             else
-                ERR(l, v, "'%s' must be between %lld and %lld, not %lld", f->key,
-                    (long long)f->min, (long long)f->max, (long long)x);
+                ERR(l, v, "'%s' must be between %lld and %lld, not %lld", f->key, (long long)f->min,
+                    (long long)f->max, (long long)x);
             break;
         }
         *(int64_t *)dst = x;

@@ -9,14 +9,19 @@
 #include "internal.h"
 
 const char *const mamori_method_ids[MAMORI_METHOD_MAX + 1] = {
-    "direct",          "deny",
-    "mail_text",       "file_sanitize",
-    "screen_transfer", "national_specific",
+    "direct",           "deny",
+    "mail_text",        "file_sanitize",
+    "screen_transfer",  "national_specific",
     "pinned_exception", NULL,
 };
 
 static const char *const method_ja[MAMORI_METHOD_MAX] = {
-    "直接通信", "遮断", "メールテキスト化", "ファイル無害化", "画面転送", "国が認めた特定通信",
+    "直接通信",
+    "遮断",
+    "メールテキスト化",
+    "ファイル無害化",
+    "画面転送",
+    "国が認めた特定通信",
     "固定例外（IP・MAC・ポート）",
 };
 
@@ -25,14 +30,17 @@ const char *const mamori_netmodel_ids[MAMORI_NETMODEL_MAX + 1] = {
 };
 
 const char *const mamori_url_mode_ids[MAMORI_URL_MODE_MAX + 1] = {
-    "defang", "keep", "remove", NULL,
+    "defang",
+    "keep",
+    "remove",
+    NULL,
 };
 
 static const char *const zone_ids[MAMORI_ZONE_KIND_MAX] = {"mynumber", "lgwan", "internet"};
-static const char *const zone_ja[MAMORI_ZONE_KIND_MAX] = {
-    "マイナンバー利用事務系", "LGWAN接続系", "インターネット接続系"};
-static const char *const zone_en[MAMORI_ZONE_KIND_MAX] = {
-    "My Number use", "LGWAN-connected", "Internet-connected"};
+static const char *const zone_ja[MAMORI_ZONE_KIND_MAX] = {"マイナンバー利用事務系", "LGWAN接続系",
+                                                          "インターネット接続系"};
+static const char *const zone_en[MAMORI_ZONE_KIND_MAX] = {"My Number use", "LGWAN-connected",
+                                                          "Internet-connected"};
 
 static const char *const axis_ids[MAMORI_AXIS_MAX] = {"confidentiality", "integrity",
                                                       "availability"};
@@ -164,8 +172,14 @@ const struct builtin_role mamori_builtin_roles[] = {
 };
 const size_t mamori_n_builtin_roles = MAMORI_ARRAY_SIZE(mamori_builtin_roles);
 
-#define TCP(p)   {IPPROTO_TCP, p, p}
-#define UDP(p)   {IPPROTO_UDP, p, p}
+#define TCP(p)                                                                                     \
+    {                                                                                              \
+        IPPROTO_TCP, p, p                                                                          \
+    }
+#define UDP(p)                                                                                     \
+    {                                                                                              \
+        IPPROTO_UDP, p, p                                                                          \
+    }
 const struct builtin_service mamori_builtin_services[] = {
     {"smtp", "SMTP", {TCP(25)}, 1},
     {"submission", "メール送信（submission）", {TCP(587)}, 1},
@@ -193,10 +207,8 @@ const struct builtin_restriction mamori_builtin_restrictions[] = {
     {"encrypt_in_transit", "送信・運搬時の暗号化又はパスワード設定",
      "Encryption or password when sending or carrying"},
     {"secure_disposal", "復元不可能な処理による廃棄", "Disposal that cannot be recovered"},
-    {"trusted_network_only", "信頼できるネットワーク回線の選択",
-     "Only trusted network lines"},
-    {"lockable_media", "外部記録媒体の施錠可能な場所への保管",
-     "Removable media kept under lock"},
+    {"trusted_network_only", "信頼できるネットワーク回線の選択", "Only trusted network lines"},
+    {"lockable_media", "外部記録媒体の施錠可能な場所への保管", "Removable media kept under lock"},
     {"issued_devices_only", "支給以外の端末での作業禁止",
      "No work on devices not issued by the city"},
     {"backup", "バックアップ", "Backup"},
@@ -205,34 +217,46 @@ const struct builtin_restriction mamori_builtin_restrictions[] = {
 };
 const size_t mamori_n_builtin_restrictions = MAMORI_ARRAY_SIZE(mamori_builtin_restrictions);
 
-#define C2_RESTRICTIONS                                                                         \
-    "no_excess_copy", "restricted_storage", "encrypt_in_transit", "secure_disposal",          \
+#define C2_RESTRICTIONS                                                                            \
+    "no_excess_copy", "restricted_storage", "encrypt_in_transit", "secure_disposal",               \
         "trusted_network_only", "lockable_media"
 
 static const struct builtin_level conf_levels[] = {
-    {"3A", "自治体機密性3A", "Municipal confidentiality 3A",
+    {"3A",
+     "自治体機密性3A",
+     "Municipal confidentiality 3A",
      "行政事務で取り扱う情報資産のうち、特に機密性の高い情報（個人番号を含む特定個人情報等）",
      {C2_RESTRICTIONS, "issued_devices_only"}},
-    {"3B", "自治体機密性3B", "Municipal confidentiality 3B",
+    {"3B",
+     "自治体機密性3B",
+     "Municipal confidentiality 3B",
      "行政事務で取り扱う情報資産のうち、3A以外の個人情報等の秘密文書に相当する機密性を要する情報",
      {C2_RESTRICTIONS, "issued_devices_only"}},
-    {"3C", "自治体機密性3C", "Municipal confidentiality 3C",
+    {"3C",
+     "自治体機密性3C",
+     "Municipal confidentiality 3C",
      "行政事務で取り扱う情報資産のうち、3A・3B以外の秘密文書に相当する機密性を要する情報",
      {C2_RESTRICTIONS, "issued_devices_only"}},
-    {"2", "自治体機密性2", "Municipal confidentiality 2",
+    {"2",
+     "自治体機密性2",
+     "Municipal confidentiality 2",
      "直ちに一般に公表することを前提としていない情報資産",
      {C2_RESTRICTIONS}},
     {"1", "自治体機密性1", "Municipal confidentiality 1", "機密性2以上以外の情報資産", {NULL}},
 };
 static const struct builtin_level integ_levels[] = {
-    {"2", "完全性2", "Integrity 2",
+    {"2",
+     "完全性2",
+     "Integrity 2",
      "改ざん、誤びゅう又は破損により、住民の権利が侵害される又は行政事務の適確な遂行に支障"
      "（軽微なものを除く。）を及ぼすおそれがある情報資産",
      {"backup", "e_signature"}},
     {"1", "完全性1", "Integrity 1", "完全性2以外の情報資産", {NULL}},
 };
 static const struct builtin_level avail_levels[] = {
-    {"2", "可用性2", "Availability 2",
+    {"2",
+     "可用性2",
+     "Availability 2",
      "滅失、紛失又は当該情報資産が利用不可能であることにより、住民の権利が侵害される又は行政事務"
      "の安定的な遂行に支障（軽微なものを除く。）を及ぼすおそれがある情報資産",
      {"backup", "recovery_time"}},
@@ -241,9 +265,9 @@ static const struct builtin_level avail_levels[] = {
 
 const struct builtin_level *const mamori_builtin_levels[MAMORI_AXIS_MAX] = {
     conf_levels, integ_levels, avail_levels};
-const size_t mamori_n_builtin_levels[MAMORI_AXIS_MAX] = {
-    MAMORI_ARRAY_SIZE(conf_levels), MAMORI_ARRAY_SIZE(integ_levels),
-    MAMORI_ARRAY_SIZE(avail_levels)};
+const size_t mamori_n_builtin_levels[MAMORI_AXIS_MAX] = {MAMORI_ARRAY_SIZE(conf_levels),
+                                                         MAMORI_ARRAY_SIZE(integ_levels),
+                                                         MAMORI_ARRAY_SIZE(avail_levels)};
 
 size_t
 mamori_edit_distance(const char *a, const char *b)

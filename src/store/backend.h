@@ -20,8 +20,7 @@ struct mamori_store_ops {
     int (*log_state_get)(struct mamori_store *s, struct mamori_store_log_state *ret);
     int (*log_state_put)(struct mamori_store *s, const struct mamori_store_log_state *st);
     int (*log_insert)(struct mamori_store *s, const struct mamori_store_record *rec);
-    int (*log_iterate)(struct mamori_store *s, uint64_t from, mamori_store_record_cb cb,
-                       void *ctx);
+    int (*log_iterate)(struct mamori_store *s, uint64_t from, mamori_store_record_cb cb, void *ctx);
     int (*log_count)(struct mamori_store *s, uint64_t *ret);
     int (*checkpoint_insert)(struct mamori_store *s, const struct mamori_store_checkpoint *cp);
     int (*checkpoint_iterate)(struct mamori_store *s, mamori_store_checkpoint_cb cb, void *ctx);

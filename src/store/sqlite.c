@@ -141,8 +141,10 @@ stmt(struct sqlite_store *s, enum stmt_id id, sqlite3_stmt **ret)
     if (!s->stmts[id]) {
         int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
                                     &s->stmts[id], NULL);
-        if (rc != SQLITE_OK)
-            return errno_of(rc);
+        if (rc != SQLITE_OK || !s->stmts[id]) {
+            int r = errno_of(rc);
+            return r < 0 ? r : -EIO;
+        }
     }
     *ret = s->stmts[id];
     return 0;
@@ -194,7 +196,10 @@ user_version(struct sqlite_store *s, int *ret)
     if (rc == SQLITE_ROW)
         *ret = sqlite3_column_int(st, 0);
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : errno_of(rc);
+    if (rc == SQLITE_ROW)
+        return 0;
+    r = errno_of(rc);
+    return r < 0 ? r : -EIO;
 }
 
 static int
@@ -416,7 +421,10 @@ sqlite_log_count(struct mamori_store *base, uint64_t *ret)
     if (rc == SQLITE_ROW)
         *ret = (uint64_t)sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : errno_of(rc);
+    if (rc == SQLITE_ROW)
+        return 0;
+    r = errno_of(rc);
+    return r < 0 ? r : -EIO;
 }
 
 static int

@@ -122,8 +122,13 @@ write_col(struct fixture *f, const char *sql, int64_t key, const void *data, int
 static void
 test_record_canonical(void **state)
 {
-    struct mamori_record rec = {.seq = 7, .time_us = -5, .actor = "a", .action = "b",
-                                .object = "", .decision = "d", .clause = "6(3)①",
+    struct mamori_record rec = {.seq = 7,
+                                .time_us = -5,
+                                .actor = "a",
+                                .action = "b",
+                                .object = "",
+                                .decision = "d",
+                                .clause = "6(3)①",
                                 .details = "{}"};
     struct mamori_buf b;
     mamori_buf_init(&b, MAMORI_RECORD_MAX_BYTES);
@@ -200,8 +205,8 @@ test_every_record_bit_flip(void **state)
                           false);
                 struct mamori_verify_result res = verify(f);
                 if (res.ok || res.first_bad != seq)
-                    fail_msg("flip of bit %d of byte %d of record %lld: ok=%d first_bad=%lld",
-                             bit, i, (long long)seq, res.ok, (long long)res.first_bad);
+                    fail_msg("flip of bit %d of byte %d of record %lld: ok=%d first_bad=%lld", bit,
+                             i, (long long)seq, res.ok, (long long)res.first_bad);
                 body[i] ^= (uint8_t)(1 << bit);
             }
         }
@@ -241,8 +246,14 @@ test_rewrite_with_hash(void **state)
 {
     struct fixture *f = *state;
     fill(f, 8, 4);
-    struct mamori_record rec = {.seq = 5, .time_us = 1, .actor = "attacker", .action = "flow.check",
-                                .object = "x", .decision = "allow", .clause = "", .details = "{}"};
+    struct mamori_record rec = {.seq = 5,
+                                .time_us = 1,
+                                .actor = "attacker",
+                                .action = "flow.check",
+                                .object = "x",
+                                .decision = "allow",
+                                .clause = "",
+                                .details = "{}"};
     struct mamori_buf b;
     mamori_buf_init(&b, 4096);
     assert_int_equal(mamori_record_encode(&rec, &b), 0);
@@ -298,10 +309,10 @@ test_truncation_reorder_backwards(void **state)
     fill(f, 6, 3);
     /* A witness taken now, kept elsewhere. */
     int len;
-    char *witness =
-        read_col(f, "SELECT note FROM audit_checkpoint WHERE id = (SELECT max(id) FROM "
-                    "audit_checkpoint) AND ?1 = ?1",
-                 0, &len);
+    char *witness = read_col(f,
+                             "SELECT note FROM audit_checkpoint WHERE id = (SELECT max(id) FROM "
+                             "audit_checkpoint) AND ?1 = ?1",
+                             0, &len);
 
     exec_sql(f, "BEGIN; CREATE TEMP TABLE saved AS SELECT * FROM audit_record;"
                 "DELETE FROM audit_record WHERE seq = 5; COMMIT");
@@ -356,8 +367,8 @@ test_truncation_reorder_backwards(void **state)
             mamori_merkle_range_append(&r, h);
             free(body);
         }
-        struct mamori_store_log_state st = {.size = r.size, .n_frontier = r.n,
-                                            .last_checkpoint_size = 3};
+        struct mamori_store_log_state st = {
+            .size = r.size, .n_frontier = r.n, .last_checkpoint_size = 3};
         memcpy(st.frontier, r.hashes, r.n * 32);
         assert_int_equal(mamori_store_begin(f->store), 0);
         assert_int_equal(mamori_store_log_state_put(f->store, &st), 0);
@@ -430,9 +441,12 @@ test_concurrent_appenders(void **state)
                 char obj[PER_BATCH][32];
                 for (int i = 0; i < PER_BATCH; i++) {
                     snprintf(obj[i], sizeof(obj[i]), "child %d batch %d #%d", c, b, i);
-                    recs[i] = (struct mamori_record){.time_us = 1, .actor = "child",
-                                                     .action = "test", .object = obj[i],
-                                                     .decision = "ok", .clause = "",
+                    recs[i] = (struct mamori_record){.time_us = 1,
+                                                     .actor = "child",
+                                                     .action = "test",
+                                                     .object = obj[i],
+                                                     .decision = "ok",
+                                                     .clause = "",
                                                      .details = "{}"};
                 }
                 if (mamori_log_append(log, recs, PER_BATCH, NULL) < 0)

@@ -125,8 +125,12 @@ test_json_errors(void **state)
 static void
 test_base64(void **state)
 {
-    const char *cases[][2] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                              {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+    const char *cases[][2] = {{"", ""},
+                              {"f", "Zg=="},
+                              {"fo", "Zm8="},
+                              {"foo", "Zm9v"},
+                              {"foob", "Zm9vYg=="},
+                              {"fooba", "Zm9vYmE="},
                               {"foobar", "Zm9vYmFy"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char out[32];

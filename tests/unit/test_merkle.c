@@ -10,7 +10,13 @@
 #include "mamori/auditlog.h"
 
 static const char *const ct_leaves[] = {
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+    "",
+    "00",
+    "10",
+    "2021",
+    "3031",
+    "40414243",
+    "5051525354555657",
     "606162636465666768696a6b6c6d6e6f",
 };
 static const char *const ct_roots[] = {
@@ -69,11 +75,13 @@ test_reference_inclusion(void **state)
         uint64_t m, n;
         const char *path[3];
     } vec[] = {
-        {0, 8,
+        {0,
+         8,
          {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
           "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
           "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-        {5, 8,
+        {5,
+         8,
          {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
           "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
           "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
@@ -151,9 +159,8 @@ test_inclusion_all(void **state)
                 proof[k][k % 32] ^= 0x10;
             }
             if (np > 0)
-                assert_int_equal(
-                    mamori_merkle_inclusion_verify(leaves[m], m, n, pp, np - 1, root),
-                    MAMORI_E_TAMPERED);
+                assert_int_equal(mamori_merkle_inclusion_verify(leaves[m], m, n, pp, np - 1, root),
+                                 MAMORI_E_TAMPERED);
         }
     }
 }
@@ -171,8 +178,7 @@ test_consistency_all(void **state)
             size_t np;
             mamori_merkle_root((const uint8_t(*)[32])leaves, m, r_old);
             assert_int_equal(
-                mamori_merkle_consistency_proof((const uint8_t(*)[32])leaves, n, m, proof, &np),
-                0);
+                mamori_merkle_consistency_proof((const uint8_t(*)[32])leaves, n, m, proof, &np), 0);
             const uint8_t(*pp)[32] = (const uint8_t(*)[32])proof;
             assert_int_equal(mamori_merkle_consistency_verify(m, n, r_old, r_new, pp, np), 0);
             /* A rewritten old tree, or a flipped proof hash, is refused. */
@@ -189,15 +195,15 @@ test_consistency_all(void **state)
         }
     }
     size_t np;
-    assert_int_equal(mamori_merkle_consistency_proof((const uint8_t(*)[32])leaves, 4, 0, proof, &np),
-                     -EINVAL);
+    assert_int_equal(
+        mamori_merkle_consistency_proof((const uint8_t(*)[32])leaves, 4, 0, proof, &np), -EINVAL);
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reference_roots),       cmocka_unit_test(test_reference_inclusion),
+        cmocka_unit_test(test_reference_roots),         cmocka_unit_test(test_reference_inclusion),
         cmocka_unit_test(test_range_matches_recursive), cmocka_unit_test(test_inclusion_all),
         cmocka_unit_test(test_consistency_all),
     };

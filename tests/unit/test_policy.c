@@ -41,8 +41,8 @@ golden_dir(const char *rel, bool want_ok)
     for (size_t i = 0; i < n; i++) {
         char *path = NULL, *exp_path = NULL;
         assert_true(asprintf(&path, "%s/%s", dir, names[i]) > 0);
-        assert_true(asprintf(&exp_path, "%s/%.*s.expected", dir, (int)strlen(names[i]) - 5,
-                             names[i]) > 0);
+        assert_true(
+            asprintf(&exp_path, "%s/%.*s.expected", dir, (int)strlen(names[i]) - 5, names[i]) > 0);
         char *data;
         size_t len;
         assert_int_equal(mamori_fs_read_file(path, MAMORI_POLICY_MAX_BYTES, &data, &len), 0);
@@ -74,8 +74,8 @@ golden_dir(const char *rel, bool want_ok)
                 failures++;
             } else {
                 if (strcmp(want, got) != 0) {
-                    fprintf(stderr, "%s: diagnostics differ\n--- expected\n%s--- got\n%s",
-                            names[i], want, got);
+                    fprintf(stderr, "%s: diagnostics differ\n--- expected\n%s--- got\n%s", names[i],
+                            want, got);
                     failures++;
                 }
                 free(want);
@@ -267,7 +267,8 @@ test_matrix(void **state)
     mamori_buf_init(&out, 1 << 20);
     assert_int_equal(mamori_policy_matrix(p, true, false, TODAY, &out), 0);
     assert_non_null(strstr(out.data, "インターネット接続系 → LGWAN接続系\n  メールテキスト化"));
-    assert_non_null(strstr(out.data, "マイナンバー利用事務系 → インターネット接続系\n  国が認めた特定通信"));
+    assert_non_null(
+        strstr(out.data, "マイナンバー利用事務系 → インターネット接続系\n  国が認めた特定通信"));
     mamori_buf_reset(&out);
     assert_int_equal(mamori_policy_matrix(p, false, true, TODAY, &out), 0);
     assert_non_null(strstr(out.data, "{\"from\":\"internet\",\"to\":\"lgwan\",\"flows\":[{\"rule\":"
