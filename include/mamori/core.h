@@ -197,6 +197,17 @@ void mamori_base64(const uint8_t *in, size_t n, char *out);
 /* Decodes standard base64 with padding into at most max bytes. */
 int mamori_unbase64(const char *in, size_t in_len, uint8_t *out, size_t max, size_t *ret_len);
 
+/* ---- SHA-256 ----------------------------------------------------------------------------- */
+
+/* Fetches the fast implementation once (call before entering a sandbox; otherwise the first
+ * hash does it). */
+void mamori_sha256_init(void);
+void mamori_sha256(const void *data, size_t len, uint8_t out[32]);
+/* The hash of the concatenation of parts. */
+void mamori_sha256_parts(const struct mamori_span *parts, size_t n, uint8_t out[32]);
+/* libsodium's implementation, for tests that compare the two. */
+void mamori_sha256_portable(const struct mamori_span *parts, size_t n, uint8_t out[32]);
+
 /* ---- dates ------------------------------------------------------------------------------ */
 
 /* Days since 1970-01-01 for a proleptic Gregorian date; MAMORI_E_SYNTAX for a bad date. */

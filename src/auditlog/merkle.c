@@ -12,12 +12,9 @@
 void
 mamori_merkle_leaf_hash(const void *data, size_t len, uint8_t out[MAMORI_HASH_LEN])
 {
-    crypto_hash_sha256_state st;
-    const uint8_t prefix = 0x00;
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, &prefix, 1);
-    crypto_hash_sha256_update(&st, data, len);
-    crypto_hash_sha256_final(&st, out);
+    static const char prefix = 0x00;
+    struct mamori_span parts[2] = {{&prefix, 1}, {data, len}};
+    mamori_sha256_parts(parts, 2, out);
 }
 
 void
@@ -28,7 +25,7 @@ mamori_merkle_node_hash(const uint8_t l[MAMORI_HASH_LEN], const uint8_t r[MAMORI
     buf[0] = 0x01;
     memcpy(buf + 1, l, MAMORI_HASH_LEN);
     memcpy(buf + 1 + MAMORI_HASH_LEN, r, MAMORI_HASH_LEN);
-    crypto_hash_sha256(out, buf, sizeof(buf));
+    mamori_sha256(buf, sizeof(buf), out);
 }
 
 void
@@ -54,7 +51,7 @@ void
 mamori_merkle_range_root(const struct mamori_merkle_range *r, uint8_t out[MAMORI_HASH_LEN])
 {
     if (r->n == 0) {
-        crypto_hash_sha256(out, NULL, 0);
+        mamori_sha256("", 0, out);
         return;
     }
     uint8_t cur[MAMORI_HASH_LEN];
@@ -78,7 +75,7 @@ static void
 subtree_root(const uint8_t (*leaves)[MAMORI_HASH_LEN], uint64_t n, uint8_t out[MAMORI_HASH_LEN])
 {
     if (n == 0) {
-        crypto_hash_sha256(out, NULL, 0);
+        mamori_sha256("", 0, out);
         return;
     }
     if (n == 1) {

@@ -236,6 +236,30 @@ test_fs_atomic(void **state)
     test_tmpdir_remove(dir);
 }
 
+static void
+test_sha256(void **state)
+{
+    uint8_t out[32], ref[32];
+    char hex[65];
+    mamori_sha256("abc", 3, out);
+    mamori_hex(out, 32, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    mamori_sha256("", 0, out);
+    mamori_hex(out, 32, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    /* The fast and the portable implementation agree on every length and split. */
+    static char data[300];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (char)(i * 131 + 7);
+    for (size_t len = 0; len <= sizeof(data); len += 7) {
+        size_t cut = len / 3;
+        struct mamori_span parts[2] = {{data, cut}, {data + cut, len - cut}};
+        mamori_sha256_parts(parts, 2, out);
+        mamori_sha256_portable(parts, 2, ref);
+        assert_memory_equal(out, ref, 32);
+    }
+}
+
 int
 main(void)
 {
@@ -245,6 +269,7 @@ main(void)
         cmocka_unit_test(test_json_errors),  cmocka_unit_test(test_base64),
         cmocka_unit_test(test_hex),          cmocka_unit_test(test_dates),
         cmocka_unit_test(test_diags),        cmocka_unit_test(test_fs_atomic),
+        cmocka_unit_test(test_sha256),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
