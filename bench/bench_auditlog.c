@@ -97,10 +97,13 @@ main(int argc, char **argv)
         for (long i = 0; i < n; i++) {
             snprintf(objects[i], 64, "10.20.16.%ld -> 203.0.113.%ld tcp/443", (done + i) % 250,
                      (done + i) % 200);
-            recs[i] = (struct mamori_record){
-                .time_us = 1764374400000000LL + done + i, .actor = "mamorid",
-                .action = "flow.deny", .object = objects[i], .decision = "deny",
-                .clause = "6(3)②", .details = "{\"rule\":\"default\",\"count\":1}"};
+            recs[i] = (struct mamori_record){.time_us = 1764374400000000LL + done + i,
+                                             .actor = "mamorid",
+                                             .action = "flow.deny",
+                                             .object = objects[i],
+                                             .decision = "deny",
+                                             .clause = "6(3)②",
+                                             .details = "{\"rule\":\"default\",\"count\":1}"};
         }
         if (mamori_log_append(log, recs, (size_t)n, NULL) < 0) {
             fprintf(stderr, "append failed\n");
@@ -144,9 +147,13 @@ main(int argc, char **argv)
     size_t *offsets = calloc((size_t)total + 1, sizeof(size_t));
     for (long done = 0; done < total; done++) {
         snprintf(objects[0], 64, "10.20.16.%ld -> 203.0.113.%ld tcp/443", done % 250, done % 200);
-        struct mamori_record r = {.seq = (uint64_t)done, .time_us = 1764374400000000LL + done,
-                                  .actor = "mamorid", .action = "flow.deny",
-                                  .object = objects[0], .decision = "deny", .clause = "6(3)②",
+        struct mamori_record r = {.seq = (uint64_t)done,
+                                  .time_us = 1764374400000000LL + done,
+                                  .actor = "mamorid",
+                                  .action = "flow.deny",
+                                  .object = objects[0],
+                                  .decision = "deny",
+                                  .clause = "6(3)②",
                                   .details = "{\"rule\":\"default\",\"count\":1}"};
         offsets[done] = bodies.len;
         mamori_record_encode(&r, &bodies);
@@ -173,8 +180,9 @@ main(int argc, char **argv)
     uname(&u);
     printf("## Audit log (%ld records of %.0f bytes, batches of %ld)\n\n", total,
            (double)record_bytes / (double)total, batch);
-    printf("Machine: %s, %ld cores, Linux %s; SQLite store on the local disk, synchronous=FULL.\n\n",
-           cpu, sysconf(_SC_NPROCESSORS_ONLN), u.release);
+    printf(
+        "Machine: %s, %ld cores, Linux %s; SQLite store on the local disk, synchronous=FULL.\n\n",
+        cpu, sysconf(_SC_NPROCESSORS_ONLN), u.release);
     printf("| measure | records/s | vs. target |\n|---|---:|---|\n");
     printf("| append, batched (one fsync'd transaction per batch) | %.0f | target >= 50,000 |\n",
            (double)total / t_append);
