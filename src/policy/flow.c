@@ -439,6 +439,43 @@ flow_in_cell(const struct mamori_policy *p, const struct mamori_flow *f, int za,
     return f->from_zone >= 0 && f->to_zone >= 0 && f->from_zone == za && f->to_zone == zb;
 }
 
+/* Columns on a terminal: East Asian wide characters (kanji, kana, full-width forms) take two. */
+static size_t
+display_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t cp = *p;
+        size_t n = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : cp < 0xf0 ? 3 : 4;
+        if (n > 1) {
+            cp &= 0x3fu >> (n - 1);
+            for (size_t i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+                cp = cp << 6 | (p[i] & 0x3f);
+        }
+        for (size_t i = 0; i < n && *p; i++)
+            p++;
+        bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+                    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+                    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+                    (cp >= 0xffe0 && cp <= 0xffe6);
+        w += wide ? 2 : 1;
+    }
+    return w;
+}
+
+/* Appends s and spaces up to width columns (at least one space). */
+static int
+put_column(struct mamori_buf *out, const char *s, size_t width)
+{
+    int r = mamori_buf_puts(out, s);
+    size_t w = display_width(s);
+    do {
+        if (r == 0)
+            r = mamori_buf_putc(out, ' ');
+    } while (++w < width);
+    return r;
+}
+
 static const char *
 service_label(const struct mamori_policy *p, const struct mamori_flow *f)
 {
@@ -513,10 +550,14 @@ mamori_policy_matrix(const struct mamori_policy *p, bool ja, bool json, int32_t 
                     header = true;
                 }
                 if (r == 0)
+                    r = mamori_buf_puts(out, "  ");
+                if (r == 0)
+                    r = put_column(out, mamori_method_name((enum mamori_method)f->method, ja), 30);
+                if (r == 0)
+                    r = put_column(out, service_label(p, f), 14);
+                if (r == 0)
                     r = mamori_buf_printf(
-                        out, "  %-24s %-12s %s → %s (%s)%s\n",
-                        mamori_method_name((enum mamori_method)f->method, ja), service_label(p, f),
-                        f->from.name, f->to.name, f->id,
+                        out, "%s → %s (%s)%s\n", f->from.name, f->to.name, f->id,
                         f->expiry && f->expiry < today ? (ja ? " 期限切れ" : " expired") : "");
             }
         }
