@@ -197,6 +197,17 @@ void mamori_base64(const uint8_t *in, size_t n, char *out);
 /* Decodes standard base64 with padding into at most max bytes. */
 int mamori_unbase64(const char *in, size_t in_len, uint8_t *out, size_t max, size_t *ret_len);
 
+/* ---- messages for people ---------------------------------------------------------------- */
+
+/* Chooses the language: "ja", "en", or NULL to follow the environment (Japanese unless it
+ * asks for English). Programs call it once at start; until then messages are English. */
+void mamori_i18n_init(const char *lang);
+bool mamori_i18n_japanese(void);
+/* The translation of an English message id. */
+const char *mamori_gettext(const char *msgid) __attribute__((format_arg(1)));
+#define _(s)  mamori_gettext(s)
+#define N_(s) (s)
+
 /* ---- SHA-256 ----------------------------------------------------------------------------- */
 
 /* Fetches the fast implementation once (call before entering a sandbox; otherwise the first

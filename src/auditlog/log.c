@@ -239,7 +239,7 @@ mamori_log_verify(struct mamori_store *store, const struct mamori_log_key *key, 
             ret->ok = false;
             ret->first_bad = (int64_t)(st.size < ret->n_records ? st.size : ret->n_records);
             snprintf(ret->message, sizeof(ret->message),
-                     "the appender state (size %llu) does not match the %llu records",
+                     _("the appender state (size %llu) does not match the %llu records"),
                      (unsigned long long)st.size, (unsigned long long)ret->n_records);
         }
     }
@@ -263,7 +263,7 @@ export_item(void *ctx, const struct mamori_export_item *item)
         if (ev->have_key || mamori_log_key_parse_verifier(item->data, item->len, &k) < 0 ||
             strcmp(k.name, ev->key->name) != 0 || memcmp(k.id, ev->key->id, 4) != 0 ||
             memcmp(k.public_key, ev->key->public_key, 32) != 0) {
-            snprintf(ev->bad, sizeof(ev->bad), "the export's key is not the trusted key");
+            snprintf(ev->bad, sizeof(ev->bad), "%s", _("the export's key is not the trusted key"));
             return MAMORI_E_SIGNATURE;
         }
         ev->have_key = true;
@@ -306,7 +306,7 @@ mamori_log_verify_export(const char *data, size_t len, const struct mamori_log_k
             snprintf(ret->message, sizeof(ret->message), "%s", ev.bad);
         else
             snprintf(ret->message, sizeof(ret->message),
-                     "the export file is damaged or cut short after %llu records",
+                     _("the export file is damaged or cut short after %llu records"),
                      (unsigned long long)ret->n_records);
         if (ret->first_bad < 0)
             ret->first_bad = (int64_t)ret->n_records;

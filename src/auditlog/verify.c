@@ -10,13 +10,15 @@
  * checkpoint's size the root is compared.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mamori/auditlog.h"
+
+/* Messages print 64-bit counts with %llu. */
+#define U(x) ((unsigned long long)(x))
 
 struct cp_entry {
     uint64_t size;
@@ -84,8 +86,8 @@ mamori_verifier_free(struct mamori_verifier *v)
 static const char *
 open_error(int r)
 {
-    return r == MAMORI_E_SIGNATURE ? "its signature does not verify with the log's key"
-                                   : "it is not a well-formed signed checkpoint";
+    return r == MAMORI_E_SIGNATURE ? _("its signature does not verify with the log's key")
+                                   : _("it is not a well-formed signed checkpoint");
 }
 
 int
@@ -97,24 +99,23 @@ mamori_verifier_add_checkpoint(struct mamori_verifier *v, const char *text, size
     struct mamori_checkpoint cp;
     int r = mamori_checkpoint_open(text, len, &v->key, &cp);
     if (r < 0) {
-        fail(v, -1, "checkpoint #%zu is not valid: %s", number, open_error(r));
+        fail(v, -1, _("checkpoint #%zu is not valid: %s"), number, open_error(r));
         return 0;
     }
     if (strcmp(cp.origin, v->origin) != 0) {
-        fail(v, -1, "checkpoint #%zu belongs to another log (origin %s, expected %s)", number,
+        fail(v, -1, _("checkpoint #%zu belongs to another log (origin %s, expected %s)"), number,
              cp.origin, v->origin);
         return 0;
     }
     if (v->n_cps > 0) {
         const struct cp_entry *prev = &v->cps[v->n_cps - 1];
         if (cp.size < prev->size) {
-            fail(v, (int64_t)cp.size,
-                 "checkpoint #%zu goes backwards: size %" PRIu64 " after %" PRIu64, number, cp.size,
-                 prev->size);
+            fail(v, (int64_t)cp.size, _("checkpoint #%zu goes backwards: size %llu after %llu"),
+                 number, U(cp.size), U(prev->size));
             return 0;
         }
         if (cp.size == prev->size && memcmp(cp.root, prev->root, MAMORI_HASH_LEN) != 0) {
-            fail(v, -1, "checkpoints #%zu and #%zu sign different trees of the same size",
+            fail(v, -1, _("checkpoints #%zu and #%zu sign different trees of the same size"),
                  number - 1, number);
             return 0;
         }
@@ -140,11 +141,11 @@ mamori_verifier_add_witness(struct mamori_verifier *v, const char *text, size_t 
     struct mamori_checkpoint cp;
     int r = mamori_checkpoint_open(text, len, &v->key, &cp);
     if (r < 0) {
-        fail(v, -1, "the witness checkpoint is not valid: %s", open_error(r));
+        fail(v, -1, _("the witness checkpoint is not valid: %s"), open_error(r));
         return 0;
     }
     if (strcmp(cp.origin, v->origin) != 0) {
-        fail(v, -1, "the witness checkpoint belongs to another log (origin %s)", cp.origin);
+        fail(v, -1, _("the witness checkpoint belongs to another log (origin %s)"), cp.origin);
         return 0;
     }
     v->witness.size = cp.size;
@@ -169,10 +170,9 @@ check_due(struct mamori_verifier *v)
         if (memcmp(root, e->root, MAMORI_HASH_LEN) != 0) {
             uint64_t from = v->verified_size;
             fail(v, (int64_t)from,
-                 "records %" PRIu64 "-%" PRIu64
-                 " do not match signed checkpoint #%zu (size %" PRIu64
-                 "): a record in that range was changed",
-                 from, size ? size - 1 : 0, e->number, e->size);
+                 _("records %llu-%llu do not match signed checkpoint #%zu (size %llu): a record in "
+                   "that range was changed"),
+                 U(from), U(size ? size - 1 : 0), e->number, U(e->size));
             return;
         }
         v->verified_size = size;
@@ -183,9 +183,9 @@ check_due(struct mamori_verifier *v)
         v->witness_checked = true;
         if (memcmp(root, v->witness.root, MAMORI_HASH_LEN) != 0)
             fail(v, (int64_t)(size ? size - 1 : 0),
-                 "the first %" PRIu64 " records do not match the witness checkpoint: the log was "
-                 "rewritten",
-                 size);
+                 _("the first %llu records do not match the witness checkpoint: the log was "
+                   "rewritten"),
+                 U(size));
     }
 }
 
@@ -200,30 +200,29 @@ mamori_verifier_add_record(struct mamori_verifier *v, uint64_t seq, const void *
     uint64_t expect = v->range.size;
     if (seq != expect) {
         if (seq > expect)
-            fail(v, (int64_t)expect, "record %" PRIu64 " is missing (the next one is %" PRIu64 ")",
-                 expect, seq);
+            fail(v, (int64_t)expect, _("record %llu is missing (the next one is %llu)"), U(expect),
+                 U(seq));
         else
-            fail(v, (int64_t)seq, "record %" PRIu64 " appears out of order", seq);
+            fail(v, (int64_t)seq, _("record %llu appears out of order"), U(seq));
         return 0;
     }
     uint64_t inner;
     int r = mamori_record_validate(body, len, &inner);
     if (r < 0) {
-        fail(v, (int64_t)seq, "record %" PRIu64 " is damaged: not a well-formed record", seq);
+        fail(v, (int64_t)seq, _("record %llu is damaged: not a well-formed record"), U(seq));
         return 0;
     }
     if (inner != seq) {
-        fail(v, (int64_t)seq, "record %" PRIu64 " says it is record %" PRIu64 ": moved", seq,
-             inner);
+        fail(v, (int64_t)seq, _("record %llu says it is record %llu: moved"), U(seq), U(inner));
         return 0;
     }
     uint8_t h[MAMORI_HASH_LEN];
     mamori_merkle_leaf_hash(body, len, h);
     if (stored_leaf_hash && memcmp(h, stored_leaf_hash, MAMORI_HASH_LEN) != 0) {
         fail(v, (int64_t)seq,
-             "record %" PRIu64 " does not match its stored hash: it was changed after it was "
-             "written",
-             seq);
+             _("record %llu does not match its stored hash: it was changed after it was "
+               "written"),
+             U(seq));
         return 0;
     }
     mamori_merkle_range_append(&v->range, h);
@@ -240,17 +239,16 @@ mamori_verifier_finish(struct mamori_verifier *v, struct mamori_verify_result *r
     if (!v->failed && v->next_cp < v->n_cps) {
         const struct cp_entry *e = &v->cps[v->next_cp];
         fail(v, (int64_t)n,
-             "the log has %" PRIu64 " records but checkpoint #%zu signs %" PRIu64
-             ": records were removed",
-             n, e->number, e->size);
+             _("the log has %llu records but checkpoint #%zu signs %llu: records were removed"),
+             U(n), e->number, U(e->size));
     }
     if (!v->failed && v->has_witness && !v->witness_checked)
         fail(v, (int64_t)n,
-             "the log has %" PRIu64 " records but the witness checkpoint signs %" PRIu64
-             ": records were removed",
-             n, v->witness.size);
+             _("the log has %llu records but the witness checkpoint signs %llu: records were "
+               "removed"),
+             U(n), U(v->witness.size));
     if (!v->failed && n > 0 && v->n_cps == 0)
-        fail(v, 0, "no signed checkpoint covers the %" PRIu64 " records of this log", n);
+        fail(v, 0, _("no signed checkpoint covers the %llu records of this log"), U(n));
 
     memset(ret, 0, sizeof(*ret));
     ret->ok = !v->failed;
@@ -263,6 +261,6 @@ mamori_verifier_finish(struct mamori_verifier *v, struct mamori_verify_result *r
         snprintf(ret->message, sizeof(ret->message), "%s", v->message);
     else if (v->verified_size < n)
         snprintf(ret->message, sizeof(ret->message),
-                 "%" PRIu64 " records after the last checkpoint are not signed yet",
-                 n - v->verified_size);
+                 _("%llu records after the last checkpoint are not signed yet"),
+                 U(n - v->verified_size));
 }

@@ -26,7 +26,6 @@ enum cli_opt {
 struct cli {
     const char *home; /* -C DIR or MAMORI_HOME */
     bool json;
-    bool ja;
     const char *as;
     bool record;
     const char *policy;
@@ -45,16 +44,12 @@ struct cli_command {
     int min_args, max_args;
     unsigned opts;
     const char *usage;
-    const char *help_ja;
-    const char *help_en;
+    const char *help; /* an English message id */
     int (*run)(struct cli *c);
 };
 
-/* Prints "mamori: <message>" to stderr. */
-void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The same in the invocation's language; both texts are checked against the arguments. */
-#define cli_error(c, s_ja, s_en, ...) cli_message((c)->ja ? (s_ja) : (s_en), ##__VA_ARGS__)
-#define L(c, s_ja, s_en)              ((c)->ja ? (s_ja) : (s_en))
+/* Prints "mamori: <message>" to stderr; callers pass _("English text"). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens the instance of -C / MAMORI_HOME; prints why not and returns a sysexits code. */
 int cli_open_instance(struct cli *c, struct mamori_instance **ret);
 /* Loads the policy to work with: --policy, else the instance's, else ./mamori.yaml, else the

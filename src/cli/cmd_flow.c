@@ -42,8 +42,7 @@ record_decision(struct cli *c, const char *from, const char *to, const char *svc
     if (r == 0)
         r = mamori_instance_record(inst, &rec);
     if (r < 0) {
-        cli_error(c, "監査ログに記録できません: %s", "cannot record in the audit log: %s",
-                  mamori_strerror(r));
+        cli_error(_("cannot record in the audit log: %s"), mamori_strerror(r));
         rc = r == -EACCES ? EX_NOPERM : EX_TEMPFAIL;
     }
     int rc2 = mamori_instance_close(inst) < 0 ? EX_TEMPFAIL : 0;
@@ -64,15 +63,13 @@ cmd_flow_check(struct cli *c)
     struct mamori_service_query q;
     if (mamori_endpoint_resolve(p, from, &a) < 0 || mamori_endpoint_resolve(p, to, &b) < 0) {
         const char *bad = mamori_endpoint_resolve(p, from, &a) < 0 ? from : to;
-        cli_error(c, "'%s' はゾーン・セグメント・システムの名前でもIPアドレスでもありません",
-                  "'%s' is not a zone, segment or system of the policy, nor an IP address", bad);
+        cli_error(_("'%s' is not a zone, segment or system of the policy, nor an IP address"), bad);
         mamori_policy_free(p);
         return EX_DATAERR;
     }
     int r = mamori_service_query_parse(p, svc, &q);
     if (r < 0) {
-        cli_error(c, "'%s' はサービス名でも tcp/25 のようなポートでもありません",
-                  "'%s' is not a service name nor a port like tcp/25", svc);
+        cli_error(_("'%s' is not a service name nor a port like tcp/25"), svc);
         mamori_policy_free(p);
         return EX_DATAERR;
     }

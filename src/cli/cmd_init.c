@@ -28,21 +28,20 @@ cmd_init(struct cli *c)
     }
     mamori_diags_done(&d);
     if (r == -EEXIST) {
-        cli_error(c, "%s には既にインスタンスがあります", "%s already holds an instance", dir);
+        cli_error(_("%s already holds an instance"), dir);
         return EX_CANTCREAT;
     }
     if (r == MAMORI_E_INVALID) {
-        cli_error(c, "ポリシー %s に誤りがあるため作成しません",
-                  "policy %s has errors; not created", policy);
+        cli_error(_("policy %s has errors; not created"), policy);
         return EX_DATAERR;
     }
     if (r < 0) {
-        cli_error(c, "%s を作成できません: %s", "cannot create %s: %s", dir, mamori_strerror(r));
+        cli_error(_("cannot create %s: %s"), dir, mamori_strerror(r));
         return cli_exit_code(r);
     }
-    printf("%s %s\n", L(c, "インスタンスを作成しました:", "created instance:"), dir);
-    printf("  %s %s/mamori.yaml\n", L(c, "ポリシー:    ", "policy:     "), dir);
-    printf("  %s %s/store.db\n", L(c, "ストア:      ", "store:      "), dir);
-    printf("  %s %s/keys/audit.pub\n", L(c, "監査ログ検証鍵:", "log verifier:"), dir);
+    printf("%s %s\n", _("created instance:"), dir);
+    printf("  %s %s/mamori.yaml\n", _("policy:     "), dir);
+    printf("  %s %s/store.db\n", _("store:      "), dir);
+    printf("  %s %s/keys/audit.pub\n", _("log verifier:"), dir);
     return EX_OK;
 }

@@ -16,7 +16,7 @@ parse_u64(struct cli *c, const char *s, uint64_t *ret)
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || !end || *end || s[0] == '-' || s[0] == '\0') {
-        cli_error(c, "'%s' は 0 以上の整数ではありません", "'%s' is not a whole number >= 0", s);
+        cli_error(_("'%s' is not a whole number >= 0"), s);
         return EX_USAGE;
     }
     *ret = v;
@@ -28,7 +28,7 @@ read_small(struct cli *c, const char *path, size_t max, char **ret, size_t *ret_
 {
     int r = mamori_fs_read_file(path, max, ret, ret_len);
     if (r < 0) {
-        cli_error(c, "%s を読めません: %s", "cannot read %s: %s", path, mamori_strerror(r));
+        cli_error(_("cannot read %s: %s"), path, mamori_strerror(r));
         return cli_exit_code(r);
     }
     return 0;
@@ -67,16 +67,15 @@ print_result(struct cli *c, const char *what, const struct mamori_verify_result 
         return;
     }
     if (res->ok) {
-        printf("%s: %s %" PRIu64 " %s, %" PRIu64 " %s\n", what, L(c, "正常", "intact"),
-               res->n_records, L(c, "件の記録", "records"), res->n_checkpoints,
-               L(c, "件のチェックポイント", "checkpoints"));
+        printf("%s: %s %" PRIu64 " %s, %" PRIu64 " %s\n", what, _("intact"), res->n_records,
+               _("records"), res->n_checkpoints, _("checkpoints"));
         if (res->message[0])
-            printf("%s: %s %s\n", what, L(c, "注意:", "note:"), res->message);
+            printf("%s: %s %s\n", what, _("note:"), res->message);
     } else if (res->first_bad >= 0) {
-        printf("%s: %s: %s %" PRId64 ": %s\n", what, L(c, "改ざんを検出", "TAMPERED"),
-               L(c, "最初の不正な記録", "first bad record"), res->first_bad, res->message);
+        printf("%s: %s: %s %" PRId64 ": %s\n", what, _("TAMPERED"), _("first bad record"),
+               res->first_bad, res->message);
     } else {
-        printf("%s: %s: %s\n", what, L(c, "改ざんを検出", "TAMPERED"), res->message);
+        printf("%s: %s: %s\n", what, _("TAMPERED"), res->message);
     }
 }
 
@@ -101,8 +100,7 @@ cmd_log_verify(struct cli *c)
         else if (c->home)
             snprintf(keypath, sizeof(keypath), "%s/keys/audit.pub", c->home);
         else {
-            cli_error(c, "--file には --key PUBKEY（検証鍵）が必要です",
-                      "--file needs --key PUBKEY (the verifier key)");
+            cli_error(_("--file needs --key PUBKEY (the verifier key)"));
             free(witness);
             return EX_USAGE;
         }
@@ -114,7 +112,7 @@ cmd_log_verify(struct cli *c)
         r = mamori_log_key_parse_verifier(keytext, keylen, &key);
         free(keytext);
         if (r < 0) {
-            cli_error(c, "%s は検証鍵ではありません", "%s is not a verifier key", keypath);
+            cli_error(_("%s is not a verifier key"), keypath);
             free(witness);
             return EX_DATAERR;
         }
@@ -139,7 +137,7 @@ cmd_log_verify(struct cli *c)
     }
     free(witness);
     if (r < 0) {
-        cli_error(c, "検証できません: %s", "cannot verify: %s", mamori_strerror(r));
+        cli_error(_("cannot verify: %s"), mamori_strerror(r));
         return cli_exit_code(r);
     }
     return res.ok ? EX_OK : 1;
@@ -172,12 +170,12 @@ cmd_log_prove(struct cli *c)
     int r = mamori_log_leaf_hashes(inst->store, &n, &leaves);
     mamori_instance_close(inst);
     if (r < 0) {
-        cli_error(c, "記録を読めません: %s", "cannot read the records: %s", mamori_strerror(r));
+        cli_error(_("cannot read the records: %s"), mamori_strerror(r));
         return cli_exit_code(r);
     }
     if (seq >= n) {
-        cli_error(c, "記録 %" PRIu64 " はありません（記録は %" PRIu64 " 件）",
-                  "there is no record %" PRIu64 " (the log has %" PRIu64 ")", seq, n);
+        cli_error(_("there is no record %llu (the log has %llu)"), (unsigned long long)seq,
+                  (unsigned long long)n);
         free(leaves);
         return EX_DATAERR;
     }
@@ -194,7 +192,7 @@ cmd_log_prove(struct cli *c)
     mamori_hex(root, 32, root_hex);
     free(leaves);
     if (r < 0) {
-        cli_error(c, "証明を作れません: %s", "cannot build the proof: %s", mamori_strerror(r));
+        cli_error(_("cannot build the proof: %s"), mamori_strerror(r));
         return EX_SOFTWARE;
     }
     struct mamori_buf out;
@@ -234,12 +232,11 @@ cmd_log_consistency(struct cli *c)
     int r = mamori_log_leaf_hashes(inst->store, &n, &leaves);
     mamori_instance_close(inst);
     if (r < 0) {
-        cli_error(c, "記録を読めません: %s", "cannot read the records: %s", mamori_strerror(r));
+        cli_error(_("cannot read the records: %s"), mamori_strerror(r));
         return cli_exit_code(r);
     }
     if (m == 0 || m > n_new || n_new > n) {
-        cli_error(c, "0 < OLD <= NEW <= %" PRIu64 " としてください",
-                  "need 0 < OLD <= NEW <= %" PRIu64, n);
+        cli_error(_("need 0 < OLD <= NEW <= %llu"), (unsigned long long)n);
         free(leaves);
         return EX_DATAERR;
     }
@@ -254,7 +251,7 @@ cmd_log_consistency(struct cli *c)
                                              (const uint8_t(*)[MAMORI_HASH_LEN])proof, np);
     free(leaves);
     if (r < 0) {
-        cli_error(c, "証明を作れません: %s", "cannot build the proof: %s", mamori_strerror(r));
+        cli_error(_("cannot build the proof: %s"), mamori_strerror(r));
         return EX_SOFTWARE;
     }
     char ho[65], hn[65];
@@ -296,8 +293,7 @@ show_one(void *ctx, const struct mamori_store_record *row)
     struct mamori_record rec;
     int r = mamori_record_decode(row->body, row->body_len, a, &rec);
     if (r < 0) {
-        fprintf(stderr, "mamori: %s %" PRIu64 "\n", L(s->c, "壊れた記録:", "damaged record:"),
-                row->seq);
+        fprintf(stderr, "mamori: %s %" PRIu64 "\n", _("damaged record:"), row->seq);
         s->error = r;
         mamori_arena_free(a);
         return 0;
@@ -344,7 +340,7 @@ cmd_log_show(struct cli *c)
     mamori_buf_done(&out);
     mamori_instance_close(inst);
     if (r < 0) {
-        cli_error(c, "記録を読めません: %s", "cannot read the records: %s", mamori_strerror(r));
+        cli_error(_("cannot read the records: %s"), mamori_strerror(r));
         return cli_exit_code(r);
     }
     return s.error ? EX_DATAERR : EX_OK;
@@ -364,7 +360,7 @@ cmd_log_export(struct cli *c)
     if (r == 0)
         rc = cli_write_output(c, out.data, out.len);
     else {
-        cli_error(c, "書き出せません: %s", "cannot export: %s", mamori_strerror(r));
+        cli_error(_("cannot export: %s"), mamori_strerror(r));
         rc = cli_exit_code(r);
     }
     mamori_buf_done(&out);
@@ -399,8 +395,7 @@ cmd_log_checkpoint(struct cli *c)
         r = mamori_store_checkpoint_iterate(inst->store, keep_last, &last);
     mamori_instance_close(inst);
     if (r < 0) {
-        cli_error(c, "チェックポイントを作れません: %s", "cannot make a checkpoint: %s",
-                  mamori_strerror(r));
+        cli_error(_("cannot make a checkpoint: %s"), mamori_strerror(r));
         free(last.note);
         return cli_exit_code(r);
     }

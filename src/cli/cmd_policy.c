@@ -52,8 +52,7 @@ cmd_policy_check(struct cli *c)
     int rc = cli_write_output(c, out.data ? out.data : "", out.len);
     mamori_buf_done(&out);
     if (!c->json && r == 0)
-        fprintf(stderr, "%s: %s (%zu %s)\n", path, L(c, "問題なし", "OK"), d.n_warnings,
-                L(c, "件の警告", "warnings"));
+        fprintf(stderr, "%s: %s (%zu %s)\n", path, _("OK"), d.n_warnings, _("warnings"));
     mamori_diags_done(&d);
     if (rc != 0)
         return rc;
@@ -71,7 +70,7 @@ cmd_policy_matrix(struct cli *c)
         return rc;
     struct mamori_buf out;
     mamori_buf_init(&out, 16 << 20);
-    int r = mamori_policy_matrix(p, c->ja, c->json, mamori_today(), &out);
+    int r = mamori_policy_matrix(p, mamori_i18n_japanese(), c->json, mamori_today(), &out);
     if (r == 0)
         rc = cli_write_output(c, out.data, out.len);
     else

@@ -16,60 +16,40 @@
 
 static const struct cli_command commands[] = {
     {"init", 1, 1, OPT_POLICY, "init DIR [--policy FILE]",
-     "インスタンス（ポリシー、ストア、署名鍵、隔離領域）を作成する",
-     "create an instance (policy, store, signing key, quarantine)", cmd_init},
+     N_("create an instance (policy, store, signing key, quarantine)"), cmd_init},
     {"policy check", 0, 1, OPT_JSON, "policy check [FILE] [--json]",
-     "ポリシーを検査する（誤りは FILE:LINE:COL 形式）", "check a policy (errors as FILE:LINE:COL)",
-     cmd_policy_check},
+     N_("check a policy (errors as FILE:LINE:COL)"), cmd_policy_check},
     {"policy matrix", 0, 0, OPT_JSON | OPT_LANG | OPT_POLICY,
      "policy matrix [--lang ja|en] [--json] [--policy FILE]",
-     "ゾーン間で許可される通信と方式の一覧", "the zone x zone matrix the policy allows",
-     cmd_policy_matrix},
+     N_("the zone x zone matrix the policy allows"), cmd_policy_matrix},
     {"flow check", 3, 3, OPT_JSON | OPT_RECORD | OPT_POLICY | OPT_AS,
      "flow check FROM TO SERVICE [--record] [--as USER] [--json] [--policy FILE]",
-     "通信の可否と方式を判定する", "decide whether and how traffic may flow", cmd_flow_check},
+     N_("decide whether and how traffic may flow"), cmd_flow_check},
     {"log verify", 0, 0, OPT_CHECKPOINT | OPT_FILE | OPT_KEY | OPT_JSON,
      "log verify [--checkpoint FILE] [--file EXPORT --key PUBKEY] [--json]",
-     "監査ログ全体を再計算し、すべての署名済みチェックポイントを検証する",
-     "recompute the audit log and check every signed checkpoint", cmd_log_verify},
-    {"log prove", 1, 1, OPT_JSON, "log prove SEQ [--json]", "記録 SEQ の包含証明",
-     "inclusion proof of record SEQ", cmd_log_prove},
+     N_("recompute the audit log and check every signed checkpoint"), cmd_log_verify},
+    {"log prove", 1, 1, OPT_JSON, "log prove SEQ [--json]", N_("inclusion proof of record SEQ"),
+     cmd_log_prove},
     {"log consistency", 2, 2, OPT_JSON, "log consistency OLD NEW [--json]",
-     "サイズ OLD と NEW の間の一貫性証明", "consistency proof between sizes OLD and NEW",
-     cmd_log_consistency},
+     N_("consistency proof between sizes OLD and NEW"), cmd_log_consistency},
     {"log show", 0, 0, OPT_SINCE | OPT_JSON, "log show [--since SEQ] [--json]",
-     "監査ログの記録を表示する", "show audit log records", cmd_log_show},
-    {"log export", 0, 0, OPT_OUTPUT, "log export [-o FILE]", "オフライン検証用に監査ログを書き出す",
-     "export the audit log for offline verification", cmd_log_export},
+     N_("show audit log records"), cmd_log_show},
+    {"log export", 0, 0, OPT_OUTPUT, "log export [-o FILE]",
+     N_("export the audit log for offline verification"), cmd_log_export},
     {"log checkpoint", 0, 0, OPT_OUTPUT, "log checkpoint [-o FILE]",
-     "現在の木に署名し、チェックポイントを出力する（他ゾーン・WORM媒体への証跡用）",
-     "sign the current tree and print the checkpoint (a witness for another zone or WORM media)",
+     N_("sign the current tree and print the checkpoint (a witness for another zone or WORM "
+        "media)"),
      cmd_log_checkpoint},
 };
 
 static void
-usage(FILE *f, bool ja)
+usage(FILE *f)
 {
-    fprintf(f, "%s: mamori [-C DIR] COMMAND ...\n\n", ja ? "使い方" : "usage");
+    fprintf(f, "%s: mamori [-C DIR] COMMAND ...\n\n", _("usage"));
     for (size_t i = 0; i < MAMORI_ARRAY_SIZE(commands); i++)
-        fprintf(f, "  mamori %-60s\n      %s\n", commands[i].usage,
-                ja ? commands[i].help_ja : commands[i].help_en);
+        fprintf(f, "  mamori %-60s\n      %s\n", commands[i].usage, _(commands[i].help));
     fprintf(f, "\n%s\n",
-            ja ? "共通: -C DIR（または MAMORI_HOME）でインスタンスを指定。--lang en で英語表示。"
-               : "Common: -C DIR (or MAMORI_HOME) names the instance. --lang ja for Japanese.");
-}
-
-/* Japanese unless the environment or --lang asks for English. */
-static bool
-default_ja(void)
-{
-    const char *vars[] = {"MAMORI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"};
-    for (size_t i = 0; i < MAMORI_ARRAY_SIZE(vars); i++) {
-        const char *v = getenv(vars[i]);
-        if (v && *v)
-            return !(strncmp(v, "en", 2) == 0);
-    }
-    return true;
+            _("Common: -C DIR (or MAMORI_HOME) names the instance. --lang ja for Japanese."));
 }
 
 static const char *const opt_names[] = {"--json",   "--as",         "--record", "--policy",
@@ -80,7 +60,8 @@ int
 main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    struct cli c = {.ja = default_ja()};
+    mamori_i18n_init(NULL);
+    struct cli c = {0};
     c.home = getenv("MAMORI_HOME");
     if (c.home && !*c.home)
         c.home = NULL;
@@ -152,19 +133,16 @@ main(int argc, char **argv)
             c.given |= OPT_KEY;
             break;
         case 'l':
-            if (strcmp(optarg, "ja") == 0)
-                c.ja = true;
-            else if (strcmp(optarg, "en") == 0)
-                c.ja = false;
-            else {
-                cli_error(&c, "--lang は ja か en です", "--lang takes ja or en");
+            if (strcmp(optarg, "ja") != 0 && strcmp(optarg, "en") != 0) {
+                cli_error(_("--lang takes ja or en"));
                 free(words);
                 return EX_USAGE;
             }
+            mamori_i18n_init(optarg);
             c.given |= OPT_LANG;
             break;
         case 'h':
-            usage(stdout, c.ja);
+            usage(stdout);
             free(words);
             return EX_OK;
         case 'V':
@@ -172,13 +150,13 @@ main(int argc, char **argv)
             free(words);
             return EX_OK;
         default:
-            cli_error(&c, "不明なオプション: %s", "unknown option: %s", argv[optind - 1]);
+            cli_error(_("unknown option: %s"), argv[optind - 1]);
             free(words);
             return EX_USAGE;
         }
     }
     if (n_words == 0) {
-        usage(stderr, c.ja);
+        usage(stderr);
         free(words);
         return EX_USAGE;
     }
@@ -203,8 +181,7 @@ main(int argc, char **argv)
         }
     }
     if (!cmd) {
-        cli_error(&c, "不明なコマンド: %s（mamori --help で一覧）",
-                  "unknown command: %s (see mamori --help)", words[0]);
+        cli_error(_("unknown command: %s (see mamori --help)"), words[0]);
         free(words);
         return EX_USAGE;
     }
@@ -212,8 +189,7 @@ main(int argc, char **argv)
     if (extra) {
         for (size_t i = 0; i < MAMORI_ARRAY_SIZE(opt_names); i++)
             if (extra & (1u << i)) {
-                cli_error(&c, "mamori %s は %s を取りません", "mamori %s does not take %s",
-                          cmd->words, opt_names[i]);
+                cli_error(_("mamori %s does not take %s"), cmd->words, opt_names[i]);
                 break;
             }
         free(words);
@@ -222,7 +198,7 @@ main(int argc, char **argv)
     c.args = words + used;
     c.n_args = n_words - used;
     if (c.n_args < cmd->min_args || c.n_args > cmd->max_args) {
-        fprintf(stderr, "%s: mamori %s\n", L(&c, "使い方", "usage"), cmd->usage);
+        fprintf(stderr, "%s: mamori %s\n", _("usage"), cmd->usage);
         free(words);
         return EX_USAGE;
     }

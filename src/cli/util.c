@@ -16,7 +16,7 @@
 #endif
 
 void
-cli_message(const char *fmt, ...)
+cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -56,18 +56,15 @@ int
 cli_open_instance(struct cli *c, struct mamori_instance **ret)
 {
     if (!c->home) {
-        cli_error(c, "インスタンスが指定されていません。-C DIR か MAMORI_HOME で指定してください",
-                  "no instance given: use -C DIR or set MAMORI_HOME");
+        cli_error(_("no instance given: use -C DIR or set MAMORI_HOME"));
         return EX_USAGE;
     }
     int r = mamori_instance_open(c->home, ret);
     if (r < 0) {
         if (r == -ENOENT)
-            cli_error(c, "%s にインスタンスがありません（mamori init %s で作成できます）",
-                      "%s holds no instance (create one with mamori init %s)", c->home, c->home);
+            cli_error(_("%s holds no instance (create one with mamori init %s)"), c->home, c->home);
         else
-            cli_error(c, "インスタンス %s を開けません: %s", "cannot open instance %s: %s", c->home,
-                      mamori_strerror(r));
+            cli_error(_("cannot open instance %s: %s"), c->home, mamori_strerror(r));
         return cli_exit_code(r);
     }
     return 0;
@@ -93,9 +90,7 @@ cli_load_policy(struct cli *c, struct mamori_policy **ret, const char **ret_path
     } else {
         snprintf(path, sizeof(path), "%s", MAMORI_EXAMPLE_POLICY);
         fprintf(stderr, "%s %s\n",
-                L(c, "mamori: 注意: インスタンスの指定がないため、例示の市のポリシーを使います:",
-                  "mamori: note: no instance given; using the example city's policy:"),
-                path);
+                _("mamori: note: no instance given; using the example city's policy:"), path);
     }
     struct mamori_diags d;
     mamori_diags_init(&d, path);
@@ -107,8 +102,7 @@ cli_load_policy(struct cli *c, struct mamori_policy **ret, const char **ret_path
         if (out.data)
             fputs(out.data, stderr);
         mamori_buf_done(&out);
-        cli_error(c, "ポリシー %s に誤りがあります（mamori policy check で確認できます）",
-                  "the policy %s has errors (see mamori policy check)", path);
+        cli_error(_("the policy %s has errors (see mamori policy check)"), path);
     }
     mamori_diags_done(&d);
     if (r == 0 && ret_path)
@@ -122,14 +116,13 @@ cli_write_output(struct cli *c, const char *data, size_t len)
     if (c->output && strcmp(c->output, "-") != 0) {
         int r = mamori_fs_write_atomic(c->output, data, len, 0644);
         if (r < 0) {
-            cli_error(c, "%s に書き込めません: %s", "cannot write %s: %s", c->output,
-                      mamori_strerror(r));
+            cli_error(_("cannot write %s: %s"), c->output, mamori_strerror(r));
             return cli_exit_code(r);
         }
         return 0;
     }
     if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-        cli_error(c, "標準出力に書き込めません", "cannot write to standard output");
+        cli_error(_("cannot write to standard output"));
         return EX_IOERR;
     }
     return 0;

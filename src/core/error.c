@@ -10,25 +10,25 @@ mamori_strerror(int r)
 {
     switch (r) {
     case 0:
-        return "success";
+        return _("success");
     case MAMORI_E_LIMIT:
-        return "a limit was exceeded";
+        return _("a limit was exceeded");
     case MAMORI_E_SYNTAX:
-        return "input is not well-formed";
+        return _("input is not well-formed");
     case MAMORI_E_INVALID:
-        return "input violates a rule";
+        return _("input violates a rule");
     case MAMORI_E_TAMPERED:
-        return "integrity check failed";
+        return _("integrity check failed");
     case MAMORI_E_SIGNATURE:
-        return "signature did not verify";
+        return _("signature did not verify");
     case MAMORI_E_VERSION:
-        return "unknown format or schema version";
+        return _("unknown format or schema version");
     case MAMORI_E_DENIED:
-        return "not permitted for this person";
+        return _("not permitted for this person");
     default:
         break;
     }
     if (r < 0 && r > -4096)
         return strerror(-r);
-    return "unknown error";
+    return _("unknown error");
 }

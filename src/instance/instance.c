@@ -34,10 +34,11 @@ mamori_policy_load_file(const char *path, int32_t today, struct mamori_policy **
     int r = mamori_fs_read_file(path, MAMORI_POLICY_MAX_BYTES, &data, &len);
     if (r < 0) {
         if (r == MAMORI_E_LIMIT)
-            mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, "file is larger than %zu bytes",
+            mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, _("file is larger than %zu bytes"),
                              MAMORI_POLICY_MAX_BYTES);
         else
-            mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, "cannot read: %s", mamori_strerror(r));
+            mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, _("cannot read: %s"),
+                             mamori_strerror(r));
         return r;
     }
     r = mamori_policy_parse(data, len, today, ret, diags);
@@ -61,7 +62,7 @@ mamori_instance_init(const char *dir, const char *policy_file, struct mamori_dia
     struct mamori_policy *policy = NULL;
     int r = mamori_fs_read_file(policy_file, MAMORI_POLICY_MAX_BYTES, &policy_text, &policy_len);
     if (r < 0) {
-        mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, "cannot read: %s", mamori_strerror(r));
+        mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, _("cannot read: %s"), mamori_strerror(r));
         return r;
     }
     r = mamori_policy_parse(policy_text, policy_len, mamori_today(), &policy, diags);

@@ -79,9 +79,9 @@ resolve(struct checker *c, struct mamori_ref *ref, const void *arr, size_t n, si
         return true;
     const char *hint = closest_id(arr, n, size, ref->name);
     if (hint)
-        ERR(c->d, ref->pos, "unknown %s '%s'; did you mean '%s'?", what, ref->name, hint);
+        ERR(c->d, ref->pos, _("unknown %s '%s'; did you mean '%s'?"), what, ref->name, hint);
     else
-        ERR(c->d, ref->pos, "unknown %s '%s'", what, ref->name);
+        ERR(c->d, ref->pos, _("unknown %s '%s'"), what, ref->name);
     return false;
 }
 
@@ -100,7 +100,7 @@ check_duplicates(struct checker *c, const void *arr, size_t n, size_t size, size
                     (const void *)((const char *)arr + i * size + pos_off);
                 const struct mamori_pos *pk =
                     (const void *)((const char *)arr + k * size + pos_off);
-                ERR(c->d, *pi, "duplicate %s id '%s' (first defined at line %u)", what, id,
+                ERR(c->d, *pi, _("duplicate %s id '%s' (first defined at line %u)"), what, id,
                     pk->line);
                 break;
             }
@@ -124,7 +124,7 @@ merge_roles(struct checker *c)
 {
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->roles, p->n_roles, sizeof(*p->roles), offsetof(struct mamori_role, pos),
-                     "role");
+                     _("role"));
     struct mamori_role *all = grow(c, mamori_n_builtin_roles + p->n_roles, sizeof(*all));
     if (!all)
         return;
@@ -157,7 +157,7 @@ merge_restrictions(struct checker *c)
 {
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->restrictions, p->n_restrictions, sizeof(*p->restrictions),
-                     offsetof(struct mamori_restriction, pos), "restriction");
+                     offsetof(struct mamori_restriction, pos), _("restriction"));
     size_t nb = mamori_n_builtin_restrictions;
     struct mamori_restriction *all = grow(c, nb + p->n_restrictions, sizeof(*all));
     if (!all)
@@ -184,7 +184,7 @@ merge_services(struct checker *c)
 {
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->services, p->n_services, sizeof(*p->services),
-                     offsetof(struct mamori_service, pos), "service");
+                     offsetof(struct mamori_service, pos), _("service"));
     size_t nb = mamori_n_builtin_services;
     struct mamori_service *all = grow(c, nb + p->n_services, sizeof(*all));
     if (!all)
@@ -199,7 +199,7 @@ merge_services(struct checker *c)
     for (size_t i = 0; i < p->n_services; i++) {
         struct mamori_service *s = &p->services[i];
         if (s->id && strcmp(s->id, "any") == 0) {
-            ERR(c->d, s->pos, "'any' is reserved: a flow with service 'any' matches every port");
+            ERR(c->d, s->pos, _("'any' is reserved: a flow with service 'any' matches every port"));
             continue;
         }
         int k = find_id(all, n, sizeof(*all), s->id);
@@ -255,12 +255,12 @@ check_classification(struct checker *c)
     for (int a = 0; a < MAMORI_AXIS_MAX; a++) {
         struct mamori_axis *ax = &p->classification.axes[a];
         check_duplicates(c, ax->levels, ax->n_levels, sizeof(*ax->levels),
-                         offsetof(struct mamori_level, pos), "level");
+                         offsetof(struct mamori_level, pos), _("level"));
         for (size_t i = 0; i < ax->n_levels; i++) {
             struct mamori_level *lv = &ax->levels[i];
             for (size_t k = 0; k < lv->n_restrictions; k++)
                 resolve(c, &lv->restrictions[k], p->restrictions, p->n_restrictions,
-                        sizeof(*p->restrictions), "restriction");
+                        sizeof(*p->restrictions), _("restriction"));
         }
     }
 }
@@ -292,19 +292,19 @@ check_units(struct checker *c)
 {
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->units, p->n_units, sizeof(*p->units), offsetof(struct mamori_unit, pos),
-                     "unit");
+                     _("unit"));
     for (size_t i = 0; i < p->n_units; i++) {
         struct mamori_unit *u = &p->units[i];
         if (!u->parent.name)
             continue;
-        if (!resolve(c, &u->parent, p->units, p->n_units, sizeof(*p->units), "unit"))
+        if (!resolve(c, &u->parent, p->units, p->n_units, sizeof(*p->units), _("unit")))
             continue;
         /* A parent chain longer than the number of units is a cycle. */
         int k = u->parent.index;
         size_t steps = 0;
         while (k >= 0 && steps <= p->n_units) {
             if ((size_t)k == i) {
-                ERR(c->d, u->parent.pos, "unit '%s' is its own ancestor", u->id);
+                ERR(c->d, u->parent.pos, _("unit '%s' is its own ancestor"), u->id);
                 break;
             }
             k = p->units[k].parent.index;
@@ -318,9 +318,9 @@ check_approvals(struct checker *c)
 {
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->approvals, p->n_approvals, sizeof(*p->approvals),
-                     offsetof(struct mamori_approval, pos), "approval action");
+                     offsetof(struct mamori_approval, pos), _("approval action"));
     for (size_t i = 0; i < p->n_approvals; i++)
-        resolve(c, &p->approvals[i].approver, p->roles, p->n_roles, sizeof(*p->roles), "role");
+        resolve(c, &p->approvals[i].approver, p->roles, p->n_roles, sizeof(*p->roles), _("role"));
 }
 
 /* ---- zones, segments, systems ----------------------------------------------------------- */
@@ -330,12 +330,12 @@ check_zones(struct checker *c)
 {
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->zones, p->n_zones, sizeof(*p->zones), offsetof(struct mamori_zone, pos),
-                     "zone");
+                     _("zone"));
     if (p->n_zones == 0) {
         /* The loader has already said that 'zones' is missing or is not a list. */
         if (c->d->n_errors == 0)
             ERR(c->d, ((struct mamori_pos){0, 0}),
-                "no zones are defined: define mynumber, lgwan and internet [基本方針 6(3)]");
+                _("no zones are defined: define mynumber, lgwan and internet [基本方針 6(3)]"));
         return;
     }
     for (int k = 0; k < MAMORI_ZONE_KIND_MAX; k++) {
@@ -343,7 +343,7 @@ check_zones(struct checker *c)
         int z = find_id(p->zones, p->n_zones, sizeof(*p->zones), std);
         if (z < 0)
             ERR(c->d, ((struct mamori_pos){0, 0}),
-                "the standard zone '%s' (%s) is not defined [基本方針 2(%d)]", std,
+                _("the standard zone '%s' (%s) is not defined [基本方針 2(%d)]"), std,
                 mamori_zone_kind_name(k, true), 7 + k);
     }
     for (size_t i = 0; i < p->n_zones; i++) {
@@ -357,7 +357,7 @@ check_zones(struct checker *c)
                 std = k;
         if (std >= 0) {
             if (z->parent.name)
-                ERR(c->d, z->parent.pos, "the standard zone '%s' cannot have a parent", z->id);
+                ERR(c->d, z->parent.pos, _("the standard zone '%s' cannot have a parent"), z->id);
             z->kind = std;
             z->depth = 1;
             if (!z->name.ja)
@@ -366,9 +366,10 @@ check_zones(struct checker *c)
                 z->name.en = mamori_zone_kind_name(std, false);
         } else if (!z->parent.name) {
             ERR(c->d, z->pos,
-                "zone '%s' is not one of mynumber, lgwan, internet: give it a parent zone", z->id);
+                _("zone '%s' is not one of mynumber, lgwan, internet: give it a parent zone"),
+                z->id);
         } else {
-            resolve(c, &z->parent, p->zones, p->n_zones, sizeof(*p->zones), "zone");
+            resolve(c, &z->parent, p->zones, p->n_zones, sizeof(*p->zones), _("zone"));
         }
     }
     /* Kinds and depths of sub-zones follow their parents; a chain that does not reach a
@@ -385,7 +386,7 @@ check_zones(struct checker *c)
         }
         if (k < 0 || p->zones[k].kind == MAMORI_ZONE_KIND_MAX) {
             if (depth > (int)p->n_zones)
-                ERR(c->d, z->parent.pos, "zone '%s' is its own ancestor", z->id);
+                ERR(c->d, z->parent.pos, _("zone '%s' is its own ancestor"), z->id);
             continue;
         }
         z->kind = p->zones[k].kind;
@@ -403,7 +404,7 @@ check_endpoint_ids(struct checker *c)
         struct mamori_segment *s = &p->segments[i];
         int z = find_id(p->zones, p->n_zones, sizeof(*p->zones), s->id);
         if (z >= 0)
-            ERR(c->d, s->pos, "segment id '%s' is already used by a zone (line %u)", s->id,
+            ERR(c->d, s->pos, _("segment id '%s' is already used by a zone (line %u)"), s->id,
                 p->zones[z].pos.line);
     }
     for (size_t i = 0; i < p->n_systems; i++) {
@@ -411,10 +412,10 @@ check_endpoint_ids(struct checker *c)
         int z = find_id(p->zones, p->n_zones, sizeof(*p->zones), s->id);
         int g = find_id(p->segments, p->n_segments, sizeof(*p->segments), s->id);
         if (z >= 0)
-            ERR(c->d, s->pos, "system id '%s' is already used by a zone (line %u)", s->id,
+            ERR(c->d, s->pos, _("system id '%s' is already used by a zone (line %u)"), s->id,
                 p->zones[z].pos.line);
         else if (g >= 0)
-            ERR(c->d, s->pos, "system id '%s' is already used by a segment (line %u)", s->id,
+            ERR(c->d, s->pos, _("system id '%s' is already used by a segment (line %u)"), s->id,
                 p->segments[g].pos.line);
     }
 }
@@ -430,10 +431,10 @@ check_segments(struct checker *c)
 {
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->segments, p->n_segments, sizeof(*p->segments),
-                     offsetof(struct mamori_segment, pos), "segment");
+                     offsetof(struct mamori_segment, pos), _("segment"));
     for (size_t i = 0; i < p->n_segments; i++) {
         struct mamori_segment *s = &p->segments[i];
-        resolve(c, &s->zone, p->zones, p->n_zones, sizeof(*p->zones), "zone");
+        resolve(c, &s->zone, p->zones, p->n_zones, sizeof(*p->zones), _("zone"));
         if (!s->cidr.family || s->zone.index < 0)
             continue;
         for (size_t k = 0; k < i; k++) {
@@ -444,11 +445,11 @@ check_segments(struct checker *c)
                 continue;
             if (zone_kind_of(p, s->zone.index) != zone_kind_of(p, o->zone.index))
                 ERR(c->d, s->pos,
-                    "segment '%s' overlaps segment '%s' of another zone (%s and %s); the zones' "
-                    "networks must be separate [基本方針 2(10)]",
+                    _("segment '%s' overlaps segment '%s' of another zone (%s and %s); the zones' "
+                      "networks must be separate [基本方針 2(10)]"),
                     s->id, o->id, p->zones[s->zone.index].id, p->zones[o->zone.index].id);
             else
-                ERR(c->d, s->pos, "segment '%s' overlaps segment '%s' (line %u)", s->id, o->id,
+                ERR(c->d, s->pos, _("segment '%s' overlaps segment '%s' (line %u)"), s->id, o->id,
                     o->pos.line);
         }
     }
@@ -474,12 +475,12 @@ check_systems(struct checker *c)
 {
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->systems, p->n_systems, sizeof(*p->systems),
-                     offsetof(struct mamori_system, pos), "system");
+                     offsetof(struct mamori_system, pos), _("system"));
     for (size_t i = 0; i < p->n_systems; i++) {
         struct mamori_system *s = &p->systems[i];
-        resolve(c, &s->zone, p->zones, p->n_zones, sizeof(*p->zones), "zone");
+        resolve(c, &s->zone, p->zones, p->n_zones, sizeof(*p->zones), _("zone"));
         if (s->owner.name)
-            resolve(c, &s->owner, p->units, p->n_units, sizeof(*p->units), "unit");
+            resolve(c, &s->owner, p->units, p->n_units, sizeof(*p->units), _("unit"));
         if (s->zone.index < 0)
             continue;
         for (size_t h = 0; h < s->n_hosts; h++) {
@@ -488,8 +489,8 @@ check_systems(struct checker *c)
                 continue;
             if (zone_kind_of(p, p->segments[g].zone.index) != zone_kind_of(p, s->zone.index))
                 ERR(c->d, s->pos,
-                    "system '%s' is in zone '%s' but its host %zu lies in segment '%s' of zone "
-                    "'%s' [基本方針 2(10)]",
+                    _("system '%s' is in zone '%s' but its host %zu lies in segment '%s' of zone "
+                      "'%s' [基本方針 2(10)]"),
                     s->id, p->zones[s->zone.index].id, h + 1, p->segments[g].id,
                     p->zones[p->segments[g].zone.index].id);
         }
@@ -524,10 +525,10 @@ resolve_endpoint(struct checker *c, struct mamori_ref *ref, enum mamori_endpoint
         if (!hint)
             hint = closest_id(p->segments, p->n_segments, sizeof(*p->segments), ref->name);
         if (hint)
-            ERR(c->d, ref->pos, "unknown zone, segment or system '%s'; did you mean '%s'?",
+            ERR(c->d, ref->pos, _("unknown zone, segment or system '%s'; did you mean '%s'?"),
                 ref->name, hint);
         else
-            ERR(c->d, ref->pos, "unknown zone, segment or system '%s'", ref->name);
+            ERR(c->d, ref->pos, _("unknown zone, segment or system '%s'"), ref->name);
         return false;
     }
     ref->index = i;
@@ -556,25 +557,25 @@ check_flow_invariants(struct checker *c, struct mamori_flow *f, int from, int to
     if (from == to) {
         if (m != MAMORI_METHOD_DIRECT && m != MAMORI_METHOD_PINNED_EXCEPTION)
             ERR(c->d, f->pos,
-                "flow '%s' stays inside zone kind %s; method %s is for traffic between zones", name,
-                kind_label(from), mamori_method_id(m));
+                _("flow '%s' stays inside zone kind %s; method %s is for traffic between zones"),
+                name, kind_label(from), mamori_method_id(m));
         return;
     }
     if (my_in && net_in) {
         if (m != MAMORI_METHOD_NATIONAL_SPECIFIC) {
             ERR(c->d, f->pos,
-                "flow '%s': nothing may flow between mynumber and internet except "
-                "national_specific via lgwan (method is %s) [基本方針 6(3)①]",
+                _("flow '%s': nothing may flow between mynumber and internet except "
+                  "national_specific via lgwan (method is %s) [基本方針 6(3)①]"),
                 name, mamori_method_id(m));
         } else if (!f->via.name) {
             ERR(c->d, f->pos,
-                "flow '%s': national_specific between mynumber and internet must go via lgwan "
-                "(add via: lgwan) [基本方針 6(3)①]",
+                _("flow '%s': national_specific between mynumber and internet must go via lgwan "
+                  "(add via: lgwan) [基本方針 6(3)①]"),
                 name);
         } else if (f->via.index >= 0 && p->zones[f->via.index].kind != MAMORI_ZONE_LGWAN) {
             ERR(c->d, f->via.pos,
-                "flow '%s': national_specific between mynumber and internet must go via lgwan, "
-                "not '%s' [基本方針 6(3)①]",
+                _("flow '%s': national_specific between mynumber and internet must go via lgwan, "
+                  "not '%s' [基本方針 6(3)①]"),
                 name, f->via.name);
         }
         return;
@@ -582,8 +583,8 @@ check_flow_invariants(struct checker *c, struct mamori_flow *f, int from, int to
     if (my_in && lg_in) {
         if (m != MAMORI_METHOD_PINNED_EXCEPTION) {
             ERR(c->d, f->pos,
-                "flow '%s': mynumber and lgwan may only be connected by a pinned_exception with "
-                "an approver and an expiry (method is %s) [基本方針 6(3)①]",
+                _("flow '%s': mynumber and lgwan may only be connected by a pinned_exception with "
+                  "an approver and an expiry (method is %s) [基本方針 6(3)①]"),
                 name, mamori_method_id(m));
         }
         return; /* pinned_exception's own requirements are checked for every flow */
@@ -598,32 +599,32 @@ check_flow_invariants(struct checker *c, struct mamori_flow *f, int from, int to
             f->approver.name)
             return;
         ERR(c->d, f->pos,
-            "flow '%s': internet may reach lgwan only as mail_text, file_sanitize or "
-            "screen_transfer (無害化通信; method is %s) [基本方針 6(3)②]",
+            _("flow '%s': internet may reach lgwan only as mail_text, file_sanitize or "
+              "screen_transfer (無害化通信; method is %s) [基本方針 6(3)②]"),
             name, mamori_method_id(m));
         return;
     }
     if (from == MAMORI_ZONE_LGWAN && to == MAMORI_ZONE_INTERNET) {
         if (m != MAMORI_METHOD_DIRECT) {
             ERR(c->d, f->pos,
-                "flow '%s': lgwan may reach internet only directly for an approved, named "
-                "service (method is %s) [基本方針 6(3)②]",
+                _("flow '%s': lgwan may reach internet only directly for an approved, named "
+                  "service (method is %s) [基本方針 6(3)②]"),
                 name, mamori_method_id(m));
             return;
         }
         if (f->service.index == -2)
             ERR(c->d, f->service.pos,
-                "flow '%s': lgwan to internet must name its service, not 'any' "
-                "[基本方針 6(3)②]",
+                _("flow '%s': lgwan to internet must name its service, not 'any' "
+                  "[基本方針 6(3)②]"),
                 name);
         if (!f->approver.name)
-            ERR(c->d, f->pos, "flow '%s': lgwan to internet needs an approver [基本方針 6(3)②]",
+            ERR(c->d, f->pos, _("flow '%s': lgwan to internet needs an approver [基本方針 6(3)②]"),
                 name);
         if (p->network.model == MAMORI_NETMODEL_ALPHA && f->from_kind != MAMORI_ENDPOINT_SYSTEM)
             ERR(c->d, f->from.pos,
-                "flow '%s': under network model alpha only listed systems (such as the outbound "
-                "mail relay) may reach the internet; local breakout from '%s' needs model "
-                "alpha_prime [基本方針 6(3)②]",
+                _("flow '%s': under network model alpha only listed systems (such as the outbound "
+                  "mail relay) may reach the internet; local breakout from '%s' needs model "
+                  "alpha_prime [基本方針 6(3)②]"),
                 name, f->from.name);
         return;
     }
@@ -643,41 +644,41 @@ check_flow(struct checker *c, struct mamori_flow *f)
         if (strcmp(f->service.name, "any") == 0)
             f->service.index = -2;
         else
-            resolve(c, &f->service, p->services, p->n_services, sizeof(*p->services), "service");
+            resolve(c, &f->service, p->services, p->n_services, sizeof(*p->services), _("service"));
     }
     if (f->via.name)
-        resolve(c, &f->via, p->zones, p->n_zones, sizeof(*p->zones), "zone");
+        resolve(c, &f->via, p->zones, p->n_zones, sizeof(*p->zones), _("zone"));
     if (f->approver.name)
-        resolve(c, &f->approver, p->roles, p->n_roles, sizeof(*p->roles), "role");
+        resolve(c, &f->approver, p->roles, p->n_roles, sizeof(*p->roles), _("role"));
     if (f->clause && !mamori_clause_title(f->clause))
-        ERR(c->d, f->pos, "flow '%s': '%s' is not a clause of the 基本方針 (e.g. 6(3)②)", name,
+        ERR(c->d, f->pos, _("flow '%s': '%s' is not a clause of the 基本方針 (e.g. 6(3)②)"), name,
             f->clause);
     if (f->via.name && m != MAMORI_METHOD_NATIONAL_SPECIFIC)
-        ERR(c->d, f->via.pos, "flow '%s': 'via' is only for national_specific flows", name);
+        ERR(c->d, f->via.pos, _("flow '%s': 'via' is only for national_specific flows"), name);
     if (f->pins.pos.line && m != MAMORI_METHOD_PINNED_EXCEPTION)
-        ERR(c->d, f->pins.pos, "flow '%s': 'pins' is only for pinned_exception flows", name);
+        ERR(c->d, f->pins.pos, _("flow '%s': 'pins' is only for pinned_exception flows"), name);
 
     if (m == MAMORI_METHOD_PINNED_EXCEPTION) {
         if (!f->approver.name)
-            ERR(c->d, f->pos, "flow '%s': a pinned_exception needs an approver [基本方針 6(3)①]",
+            ERR(c->d, f->pos, _("flow '%s': a pinned_exception needs an approver [基本方針 6(3)①]"),
                 name);
         if (!f->expiry)
-            ERR(c->d, f->pos, "flow '%s': a pinned_exception needs an expiry date [基本方針 6(3)①]",
-                name);
+            ERR(c->d, f->pos,
+                _("flow '%s': a pinned_exception needs an expiry date [基本方針 6(3)①]"), name);
         if (!f->pins.pos.line || !f->pins.n_src || !f->pins.n_dst || !f->pins.n_mac)
             ERR(c->d, f->pins.pos.line ? f->pins.pos : f->pos,
-                "flow '%s': a pinned_exception must pin src and dst addresses and the MAC "
-                "addresses (pins: src, dst, mac) [基本方針 6(3)①]",
+                _("flow '%s': a pinned_exception must pin src and dst addresses and the MAC "
+                  "addresses (pins: src, dst, mac) [基本方針 6(3)①]"),
                 name);
         if (f->service.index == -2)
             ERR(c->d, f->service.pos,
-                "flow '%s': a pinned_exception must pin its ports, not 'any' [基本方針 6(3)①]",
+                _("flow '%s': a pinned_exception must pin its ports, not 'any' [基本方針 6(3)①]"),
                 name);
     }
     if (f->expiry && f->expiry < c->today) {
         char date[11];
         mamori_date_format(f->expiry, date);
-        WARN(c->d, f->pos, "flow '%s' expired on %s and no longer allows traffic", name, date);
+        WARN(c->d, f->pos, _("flow '%s' expired on %s and no longer allows traffic"), name, date);
     }
     if (!from_ok || !to_ok || f->from_zone < 0 || f->to_zone < 0)
         return;
@@ -700,7 +701,7 @@ check_flows(struct checker *c)
 {
     struct mamori_policy *p = c->p;
     check_duplicates(c, p->flows, p->n_flows, sizeof(*p->flows), offsetof(struct mamori_flow, pos),
-                     "flow");
+                     _("flow"));
     for (size_t i = 0; i < p->n_flows; i++)
         check_flow(c, &p->flows[i]);
     /* Two rules for the same endpoints and service make the decision depend on file order. */
@@ -711,7 +712,7 @@ check_flows(struct checker *c)
             if (same_ref(&f->from, &g->from) && same_ref(&f->to, &g->to) &&
                 same_ref(&f->service, &g->service)) {
                 ERR(c->d, f->pos,
-                    "flow '%s' has the same from, to and service as flow '%s' (line %u)",
+                    _("flow '%s' has the same from, to and service as flow '%s' (line %u)"),
                     f->id ? f->id : "?", g->id ? g->id : "?", g->pos.line);
                 break;
             }
@@ -731,8 +732,8 @@ check_network(struct checker *c)
             edr = true;
     if (!edr)
         ERR(c->d, p->network.pos,
-            "network model %s moves terminals to the internet side and requires the condition "
-            "'edr' (and the human measures the guideline lists) [基本方針 6(3)]",
+            _("network model %s moves terminals to the internet side and requires the condition "
+              "'edr' (and the human measures the guideline lists) [基本方針 6(3)]"),
             mamori_netmodel_id(p->network.model));
 }
 
@@ -796,5 +797,5 @@ mamori_policy_check(struct mamori_policy *p, int32_t today, struct mamori_diags 
     check_flows(&c);
     return;
 oom:
-    mamori_diags_add(d, MAMORI_SEV_ERROR, 0, 0, "out of memory while checking the policy");
+    mamori_diags_add(d, MAMORI_SEV_ERROR, 0, 0, _("out of memory while checking the policy"));
 }

@@ -84,14 +84,14 @@ static const struct field text_fields[] = {
     {"ja", F_STR, false, offsetof(struct mamori_text, ja), 0, NULL, 0, 0},
     {"en", F_STR, false, offsetof(struct mamori_text, en), 0, NULL, 0, 0},
 };
-static const struct objdesc text_desc = OBJ_NOPOS(struct mamori_text, "text", text_fields);
+static const struct objdesc text_desc = OBJ_NOPOS(struct mamori_text, N_("text"), text_fields);
 
 static const struct field restriction_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_restriction, id), 0, NULL, 0, 0},
     {"name", F_TEXT, true, offsetof(struct mamori_restriction, name), 0, NULL, 0, 0},
 };
 static const struct objdesc restriction_desc =
-    OBJ(struct mamori_restriction, "restriction", restriction_fields);
+    OBJ(struct mamori_restriction, N_("restriction"), restriction_fields);
 
 static const struct field level_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_level, id), 0, NULL, 0, 0},
@@ -100,34 +100,34 @@ static const struct field level_fields[] = {
     {"restrictions", F_REFLIST, false, LIST(struct mamori_level, restrictions), NULL, 0, 0},
     {"maps_to", F_STR, false, offsetof(struct mamori_level, maps_to), 0, NULL, 0, 0},
 };
-static const struct objdesc level_desc = OBJ(struct mamori_level, "level", level_fields);
+static const struct objdesc level_desc = OBJ(struct mamori_level, N_("level"), level_fields);
 
 static const struct field role_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_role, id), 0, NULL, 0, 0},
     {"name", F_TEXT, false, offsetof(struct mamori_role, name), 0, NULL, 0, 0},
 };
-static const struct objdesc role_desc = OBJ(struct mamori_role, "role", role_fields);
+static const struct objdesc role_desc = OBJ(struct mamori_role, N_("role"), role_fields);
 
 static const struct field approval_fields[] = {
     {"action", F_STR, true, offsetof(struct mamori_approval, action), 0, NULL, 0, 0},
     {"approver", F_REF, true, offsetof(struct mamori_approval, approver), 0, NULL, 0, 0},
 };
 static const struct objdesc approval_desc =
-    OBJ(struct mamori_approval, "approval", approval_fields);
+    OBJ(struct mamori_approval, N_("approval"), approval_fields);
 
 static const struct field unit_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_unit, id), 0, NULL, 0, 0},
     {"name", F_TEXT, true, offsetof(struct mamori_unit, name), 0, NULL, 0, 0},
     {"parent", F_REF, false, offsetof(struct mamori_unit, parent), 0, NULL, 0, 0},
 };
-static const struct objdesc unit_desc = OBJ(struct mamori_unit, "unit", unit_fields);
+static const struct objdesc unit_desc = OBJ(struct mamori_unit, N_("unit"), unit_fields);
 
 static const struct field zone_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_zone, id), 0, NULL, 0, 0},
     {"name", F_TEXT, false, offsetof(struct mamori_zone, name), 0, NULL, 0, 0},
     {"parent", F_REF, false, offsetof(struct mamori_zone, parent), 0, NULL, 0, 0},
 };
-static const struct objdesc zone_desc = OBJ(struct mamori_zone, "zone", zone_fields);
+static const struct objdesc zone_desc = OBJ(struct mamori_zone, N_("zone"), zone_fields);
 
 static const struct field segment_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_segment, id), 0, NULL, 0, 0},
@@ -136,7 +136,8 @@ static const struct field segment_fields[] = {
     {"interface", F_STR, false, offsetof(struct mamori_segment, interface), 0, NULL, 0, 0},
     {"vlan", F_INT, false, offsetof(struct mamori_segment, vlan), 0, NULL, 1, 4094},
 };
-static const struct objdesc segment_desc = OBJ(struct mamori_segment, "segment", segment_fields);
+static const struct objdesc segment_desc =
+    OBJ(struct mamori_segment, N_("segment"), segment_fields);
 
 static const struct field system_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_system, id), 0, NULL, 0, 0},
@@ -145,21 +146,22 @@ static const struct field system_fields[] = {
     {"owner", F_REF, false, offsetof(struct mamori_system, owner), 0, NULL, 0, 0},
     {"hosts", F_CIDRLIST, false, LIST(struct mamori_system, hosts), NULL, 0, 0},
 };
-static const struct objdesc system_desc = OBJ(struct mamori_system, "system", system_fields);
+static const struct objdesc system_desc = OBJ(struct mamori_system, N_("system"), system_fields);
 
 static const struct field service_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_service, id), 0, NULL, 0, 0},
     {"name", F_TEXT, false, offsetof(struct mamori_service, name), 0, NULL, 0, 0},
     {"ports", F_PORTLIST, true, LIST(struct mamori_service, ports), NULL, 0, 0},
 };
-static const struct objdesc service_desc = OBJ(struct mamori_service, "service", service_fields);
+static const struct objdesc service_desc =
+    OBJ(struct mamori_service, N_("service"), service_fields);
 
 static const struct field pins_fields[] = {
     {"src", F_CIDRLIST, false, LIST(struct mamori_pins, src), NULL, 0, 0},
     {"dst", F_CIDRLIST, false, LIST(struct mamori_pins, dst), NULL, 0, 0},
     {"mac", F_STRLIST, false, LIST(struct mamori_pins, mac), NULL, 0, 0},
 };
-static const struct objdesc pins_desc = OBJ(struct mamori_pins, "pins", pins_fields);
+static const struct objdesc pins_desc = OBJ(struct mamori_pins, N_("pins"), pins_fields);
 
 static const struct field flow_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_flow, id), 0, NULL, 0, 0},
@@ -174,7 +176,7 @@ static const struct field flow_fields[] = {
     {"note", F_TEXT, false, offsetof(struct mamori_flow, note), 0, NULL, 0, 0},
     {"pins", F_OBJ, false, offsetof(struct mamori_flow, pins), 0, &pins_desc, 0, 0},
 };
-static const struct objdesc flow_desc = OBJ(struct mamori_flow, "flow", flow_fields);
+static const struct objdesc flow_desc = OBJ(struct mamori_flow, N_("flow"), flow_fields);
 
 static const struct field limits_fields[] = {
     {"max_depth", F_INT, false, offsetof(struct mamori_limits, max_depth), 0, NULL, 1, 64},
@@ -186,7 +188,8 @@ static const struct field limits_fields[] = {
     {"max_decoded_bytes", F_INT, false, offsetof(struct mamori_limits, max_decoded_bytes), 0, NULL,
      1024, (int64_t)4 << 30},
 };
-static const struct objdesc limits_desc = OBJ_NOPOS(struct mamori_limits, "limits", limits_fields);
+static const struct objdesc limits_desc =
+    OBJ_NOPOS(struct mamori_limits, N_("limits"), limits_fields);
 
 static const struct field sanitize_fields[] = {
     {"urls", F_ENUM, false, offsetof(struct mamori_sanitize, url_mode), 0, mamori_url_mode_ids, 0,
@@ -196,7 +199,7 @@ static const struct field sanitize_fields[] = {
     {"limits", F_OBJ, false, offsetof(struct mamori_sanitize, limits), 0, &limits_desc, 0, 0},
 };
 static const struct objdesc sanitize_desc =
-    OBJ_NOPOS(struct mamori_sanitize, "sanitize", sanitize_fields);
+    OBJ_NOPOS(struct mamori_sanitize, N_("sanitize"), sanitize_fields);
 
 static const struct field retention_fields[] = {
     {"originals_days", F_INT, false, offsetof(struct mamori_retention, originals_days), 0, NULL, 1,
@@ -205,7 +208,7 @@ static const struct field retention_fields[] = {
      1, 30},
 };
 static const struct objdesc retention_desc =
-    OBJ_NOPOS(struct mamori_retention, "retention", retention_fields);
+    OBJ_NOPOS(struct mamori_retention, N_("retention"), retention_fields);
 
 #define P(m) offsetof(struct mamori_policy, m)
 
@@ -214,17 +217,17 @@ static const struct field municipality_fields[] = {
     {"code", F_STR, false, P(municipality.code) - P(municipality), 0, NULL, 0, 0},
 };
 static const struct objdesc municipality_desc = {
-    "municipality", sizeof(((struct mamori_policy *)0)->municipality), NO_POS, municipality_fields,
-    MAMORI_ARRAY_SIZE(municipality_fields)};
+    N_("municipality"), sizeof(((struct mamori_policy *)0)->municipality), NO_POS,
+    municipality_fields, MAMORI_ARRAY_SIZE(municipality_fields)};
 
 static const struct field network_fields[] = {
     {"model", F_ENUM, true, 0, 0, mamori_netmodel_ids, 0, 0},
     {"conditions", F_STRLIST, false, P(network.conditions) - P(network),
      P(network.n_conditions) - P(network), NULL, 0, 0},
 };
-static const struct objdesc network_desc = {"network", sizeof(((struct mamori_policy *)0)->network),
-                                            P(network.pos) - P(network), network_fields,
-                                            MAMORI_ARRAY_SIZE(network_fields)};
+static const struct objdesc network_desc = {
+    N_("network"), sizeof(((struct mamori_policy *)0)->network), P(network.pos) - P(network),
+    network_fields, MAMORI_ARRAY_SIZE(network_fields)};
 
 #define C(m) (P(classification.m) - P(classification))
 static const struct field classification_fields[] = {
@@ -236,16 +239,16 @@ static const struct field classification_fields[] = {
 };
 #undef C
 static const struct objdesc classification_desc = {
-    "classification", sizeof(((struct mamori_policy *)0)->classification), NO_POS,
+    N_("classification"), sizeof(((struct mamori_policy *)0)->classification), NO_POS,
     classification_fields, MAMORI_ARRAY_SIZE(classification_fields)};
 
 static const struct field notices_fields[] = {
     {"held", F_TEXT, false, P(notices.held) - P(notices), 0, NULL, 0, 0},
     {"removed", F_TEXT, false, P(notices.removed) - P(notices), 0, NULL, 0, 0},
 };
-static const struct objdesc notices_desc = {"notices", sizeof(((struct mamori_policy *)0)->notices),
-                                            NO_POS, notices_fields,
-                                            MAMORI_ARRAY_SIZE(notices_fields)};
+static const struct objdesc notices_desc = {N_("notices"),
+                                            sizeof(((struct mamori_policy *)0)->notices), NO_POS,
+                                            notices_fields, MAMORI_ARRAY_SIZE(notices_fields)};
 
 static const struct field policy_fields[] = {
     {"version", F_INT, true, P(version), 0, NULL, MAMORI_POLICY_VERSION, MAMORI_POLICY_VERSION},
@@ -266,7 +269,7 @@ static const struct field policy_fields[] = {
     {"notices", F_OBJ, false, P(notices), 0, &notices_desc, 0, 0},
 };
 #undef P
-static const struct objdesc policy_desc = {"policy", sizeof(struct mamori_policy), NO_POS,
+static const struct objdesc policy_desc = {N_("policy"), sizeof(struct mamori_policy), NO_POS,
                                            policy_fields, MAMORI_ARRAY_SIZE(policy_fields)};
 
 /* ---- walking ---------------------------------------------------------------------------- */
@@ -300,7 +303,7 @@ node_get(struct loader *l, int index)
     size_t i = (size_t)index;
     if (i < l->n_nodes) {
         if (l->visited[i]) {
-            ERR(l, n, "YAML aliases (*name) are not allowed in a policy; write the value out");
+            ERR(l, n, _("YAML aliases (*name) are not allowed in a policy; write the value out"));
             return NULL;
         }
         l->visited[i] = 1;
@@ -313,13 +316,13 @@ node_type_name(const yaml_node_t *n)
 {
     switch (n->type) {
     case YAML_SCALAR_NODE:
-        return "a single value";
+        return _("a single value");
     case YAML_SEQUENCE_NODE:
-        return "a list";
+        return _("a list");
     case YAML_MAPPING_NODE:
-        return "a mapping";
+        return _("a mapping");
     default:
-        return "nothing";
+        return _("nothing");
     }
 }
 
@@ -345,10 +348,10 @@ expect(struct loader *l, const yaml_node_t *n, yaml_node_type_t type, const char
 {
     if (n->type == type)
         return true;
-    static const char *const want[] = {[YAML_SCALAR_NODE] = "a single value",
-                                       [YAML_SEQUENCE_NODE] = "a list",
-                                       [YAML_MAPPING_NODE] = "a mapping"};
-    ERR(l, n, "'%s' must be %s, not %s", key, want[type], node_type_name(n));
+    static const char *const want[] = {[YAML_SCALAR_NODE] = N_("a single value"),
+                                       [YAML_SEQUENCE_NODE] = N_("a list"),
+                                       [YAML_MAPPING_NODE] = N_("a mapping")};
+    ERR(l, n, _("'%s' must be %s, not %s"), key, _(want[type]), node_type_name(n));
     return false;
 }
 
@@ -361,11 +364,11 @@ scalar_str(struct loader *l, yaml_node_t *n, const char *key)
     size_t len;
     const char *s = scalar(n, &len);
     if (is_null(n)) {
-        ERR(l, n, "'%s' is empty", key);
+        ERR(l, n, _("'%s' is empty"), key);
         return NULL;
     }
     if (memchr(s, '\0', len)) {
-        ERR(l, n, "'%s' contains a NUL character", key);
+        ERR(l, n, _("'%s' contains a NUL character"), key);
         return NULL;
     }
     char *p = mamori_arena_strndup(l->arena, s, len);
@@ -491,11 +494,12 @@ conv_cidr(struct loader *l, yaml_node_t *n, const char *key, void *out)
     if (r == MAMORI_E_INVALID) {
         char net[INET6_ADDRSTRLEN];
         inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->addr, net, sizeof(net));
-        ERR(l, n, "'%s': \"%s\" has host bits set; the network is %s/%u", key, s, net, c->prefix);
+        ERR(l, n, _("'%s': \"%s\" has host bits set; the network is %s/%u"), key, s, net,
+            c->prefix);
         return false;
     }
     if (r < 0) {
-        ERR(l, n, "'%s': \"%s\" is not an IP address or network (e.g. 10.1.0.0/16)", key, s);
+        ERR(l, n, _("'%s': \"%s\" is not an IP address or network (e.g. 10.1.0.0/16)"), key, s);
         return false;
     }
     return true;
@@ -508,8 +512,8 @@ conv_port(struct loader *l, yaml_node_t *n, const char *key, void *out)
     if (!s)
         return false;
     if (mamori_port_range_parse(s, out) < 0) {
-        ERR(l, n, "'%s': \"%s\" is not a port (write tcp/25, udp/53, tcp/8000-8080 or icmp)", key,
-            s);
+        ERR(l, n, _("'%s': \"%s\" is not a port (write tcp/25, udp/53, tcp/8000-8080 or icmp)"),
+            key, s);
         return false;
     }
     return true;
@@ -532,7 +536,8 @@ walk_enum(struct loader *l, yaml_node_t *n, const struct field *f, int64_t *out)
     mamori_buf_init(&b, 4096);
     for (size_t i = 0; names[i]; i++)
         mamori_buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
-    ERR(l, n, "'%s': unknown value \"%s\" (expected one of: %s)", f->key, s, b.data ? b.data : "");
+    ERR(l, n, _("'%s': unknown value \"%s\" (expected one of: %s)"), f->key, s,
+        b.data ? b.data : "");
     mamori_buf_done(&b);
 }
 
@@ -550,7 +555,7 @@ walk_field(struct loader *l, yaml_node_t *v, const struct field *f, void *obj)
             walk_object(l, v, &text_desc, dst);
             struct mamori_text *t = dst;
             if (!t->ja && !t->en)
-                ERR(l, v, "'%s' needs a Japanese (ja) or English (en) text", f->key);
+                ERR(l, v, _("'%s' needs a Japanese (ja) or English (en) text"), f->key);
         } else {
             conv_str(l, v, f->key, &((struct mamori_text *)dst)->ja);
         }
@@ -561,16 +566,17 @@ walk_field(struct loader *l, yaml_node_t *v, const struct field *f, void *obj)
         const char *s = scalar(v, &len);
         int64_t x;
         if (!parse_int(s, len, &x)) {
-            ERR(l, v, "'%s' must be a whole number, not \"%.*s\"", f->key,
+            ERR(l, v, _("'%s' must be a whole number, not \"%.*s\""), f->key,
                 (int)(len > 40 ? 40 : len), s);
             break;
         }
         if (x < f->min || x > f->max) {
             if (f->min == f->max)
-                ERR(l, v, "'%s' must be %lld, not %lld", f->key, (long long)f->min, (long long)x);
+                ERR(l, v, _("'%s' must be %lld, not %lld"), f->key, (long long)f->min,
+                    (long long)x);
             else
-                ERR(l, v, "'%s' must be between %lld and %lld, not %lld", f->key, (long long)f->min,
-                    (long long)f->max, (long long)x);
+                ERR(l, v, _("'%s' must be between %lld and %lld, not %lld"), f->key,
+                    (long long)f->min, (long long)f->max, (long long)x);
             break;
         }
         *(int64_t *)dst = x;
@@ -585,7 +591,7 @@ walk_field(struct loader *l, yaml_node_t *v, const struct field *f, void *obj)
         else if (len == 5 && memcmp(s, "false", 5) == 0)
             *(bool *)dst = false;
         else
-            ERR(l, v, "'%s' must be true or false", f->key);
+            ERR(l, v, _("'%s' must be true or false"), f->key);
         break;
     }
     case F_ENUM:
@@ -614,7 +620,7 @@ walk_field(struct loader *l, yaml_node_t *v, const struct field *f, void *obj)
             break;
         const char *s = scalar(v, &len);
         if (mamori_date_parse(s, len, dst) < 0)
-            ERR(l, v, "'%s' must be a date written YYYY-MM-DD, not \"%.*s\"", f->key,
+            ERR(l, v, _("'%s' must be a date written YYYY-MM-DD, not \"%.*s\""), f->key,
                 (int)(len > 40 ? 40 : len), s);
         break;
     }
@@ -641,9 +647,9 @@ unknown_key(struct loader *l, yaml_node_t *k, const char *key, const struct objd
         }
     }
     if (best)
-        ERR(l, k, "unknown key '%s' in %s; did you mean '%s'?", key, desc->what, best);
+        ERR(l, k, _("unknown key '%s' in %s; did you mean '%s'?"), key, _(desc->what), best);
     else
-        ERR(l, k, "unknown key '%s' in %s", key, desc->what);
+        ERR(l, k, _("unknown key '%s' in %s"), key, _(desc->what));
 }
 
 static void
@@ -652,7 +658,7 @@ walk_object(struct loader *l, yaml_node_t *map, const struct objdesc *desc, void
     if (l->error)
         return;
     if (l->depth >= MAMORI_POLICY_MAX_DEPTH) {
-        ERR(l, map, "nesting deeper than %d levels", MAMORI_POLICY_MAX_DEPTH);
+        ERR(l, map, _("nesting deeper than %d levels"), MAMORI_POLICY_MAX_DEPTH);
         return;
     }
     l->depth++;
@@ -666,14 +672,14 @@ walk_object(struct loader *l, yaml_node_t *map, const struct objdesc *desc, void
         if (!k || !v)
             continue;
         if (k->type != YAML_SCALAR_NODE) {
-            ERR(l, k, "a key in %s must be a plain name", desc->what);
+            ERR(l, k, _("a key in %s must be a plain name"), _(desc->what));
             continue;
         }
         size_t klen;
         const char *ks = scalar(k, &klen);
         char key[64];
         if (klen >= sizeof(key) || memchr(ks, '\0', klen)) {
-            ERR(l, k, "unknown key in %s (too long)", desc->what);
+            ERR(l, k, _("unknown key in %s (too long)"), _(desc->what));
             continue;
         }
         memcpy(key, ks, klen);
@@ -687,13 +693,13 @@ walk_object(struct loader *l, yaml_node_t *map, const struct objdesc *desc, void
             continue;
         }
         if (seen & ((uint64_t)1 << i)) {
-            ERR(l, k, "duplicate key '%s' in %s", key, desc->what);
+            ERR(l, k, _("duplicate key '%s' in %s"), key, _(desc->what));
             continue;
         }
         seen |= (uint64_t)1 << i;
         if (is_null(v) && desc->fields[i].type != F_STR) {
             if (desc->fields[i].required)
-                ERR(l, v, "'%s' is empty", key);
+                ERR(l, v, _("'%s' is empty"), key);
             continue;
         }
         walk_field(l, v, &desc->fields[i], obj);
@@ -702,7 +708,8 @@ walk_object(struct loader *l, yaml_node_t *map, const struct objdesc *desc, void
     }
     for (size_t i = 0; i < desc->n_fields; i++)
         if (desc->fields[i].required && !(seen & ((uint64_t)1 << i)))
-            ERR(l, map, "%s is missing the required key '%s'", desc->what, desc->fields[i].key);
+            ERR(l, map, _("%s is missing the required key '%s'"), _(desc->what),
+                desc->fields[i].key);
     l->depth--;
 }
 
@@ -713,7 +720,7 @@ mamori_policy_parse(const char *data, size_t len, int32_t today, struct mamori_p
                     struct mamori_diags *diags)
 {
     if (len > MAMORI_POLICY_MAX_BYTES) {
-        mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, "file is larger than %zu bytes",
+        mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, _("file is larger than %zu bytes"),
                          MAMORI_POLICY_MAX_BYTES);
         return MAMORI_E_LIMIT;
     }
@@ -742,7 +749,7 @@ mamori_policy_parse(const char *data, size_t len, int32_t today, struct mamori_p
         if (parser.error == YAML_MEMORY_ERROR) {
             r = -ENOMEM;
         } else {
-            mamori_diags_add(diags, MAMORI_SEV_ERROR, line, col, "YAML syntax: %s%s%s",
+            mamori_diags_add(diags, MAMORI_SEV_ERROR, line, col, _("YAML syntax: %s%s%s"),
                              parser.problem ? parser.problem : "unknown error",
                              parser.context ? " " : "", parser.context ? parser.context : "");
             r = MAMORI_E_INVALID;
@@ -763,9 +770,10 @@ mamori_policy_parse(const char *data, size_t len, int32_t today, struct mamori_p
     }
     yaml_node_t *root = node_get(&l, 1);
     if (!root || is_null(root)) {
-        mamori_diags_add(diags, MAMORI_SEV_ERROR, 1, 1, "the policy file is empty");
+        mamori_diags_add(diags, MAMORI_SEV_ERROR, 1, 1, _("the policy file is empty"));
     } else if (root->type != YAML_MAPPING_NODE) {
-        ERR(&l, root, "the policy must be a mapping of sections (version, municipality, zones...)");
+        ERR(&l, root,
+            _("the policy must be a mapping of sections (version, municipality, zones...)"));
     } else {
         walk_object(&l, root, &policy_desc, p);
     }
@@ -775,7 +783,7 @@ mamori_policy_parse(const char *data, size_t len, int32_t today, struct mamori_p
     if (l.error) {
         if (l.error == MAMORI_E_LIMIT)
             mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0,
-                             "the policy needs more than %zu bytes of memory",
+                             _("the policy needs more than %zu bytes of memory"),
                              MAMORI_POLICY_ARENA_BYTES);
         mamori_arena_free(arena);
         return l.error;

@@ -40,6 +40,13 @@ expect "json names the line" "$T/out" '"valid":false,.*"line":[0-9]+,"col":[0-9]
 check "a missing file is EX_NOINPUT-like (1 with a message)" 1 "$MAMORI" policy check "$T/nope.yaml"
 expect "the message says it cannot be read" "$T/out" "nope.yaml: error: cannot read"
 
+# Japanese is the default language for people.
+check "policy check in Japanese" 1 env -u MAMORI_LANG LANG=C.UTF-8 "$MAMORI" policy check "$SRC/tests/data/policy/bad/mynumber-internet.yaml"
+expect "the diagnostic is in Japanese with the clause" "$T/out" \
+    "mynumber-internet.yaml:8:5: error: 通信規則 'leak': マイナンバー利用事務系とインターネット接続系の間は.*［基本方針 6\\(3\\)①］"
+check "an error message in Japanese" 65 env -u MAMORI_LANG "$MAMORI" flow check nowhere lgwan smtp
+expect "it says what is wrong, in Japanese" "$T/err" "'nowhere' はゾーン・セグメント・システムの名前でもIPアドレスでもありません"
+
 # --- flow check without an instance (the example city) ------------------------------------
 check "flow check internet lgwan smtp" 0 "$MAMORI" flow check internet lgwan smtp
 expect "internet mail reaches LGWAN as text" "$T/out" "^mail_text rule=mail-in clause=6\(3\)②$"
