@@ -7,6 +7,7 @@
  * Exit codes follow sysexits(3).
  */
 #include <getopt.h>
+#include <stddef.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,9 +53,59 @@ usage(FILE *f)
             _("Common: -C DIR (or MAMORI_HOME) names the instance. --lang ja for Japanese."));
 }
 
-static const char *const opt_names[] = {"--json",   "--as",         "--record", "--policy",
-                                        "--output", "--checkpoint", "--since",  "--file",
-                                        "--key",    "--lang"};
+#define NONE ((size_t)-1)
+
+/* The options that set a field of struct cli, one row each; the bit says which commands may
+ * take it (struct cli_command.opts). -o is --output, -C the instance directory. */
+static const struct cli_option {
+    const char *name;
+    int has_arg;
+    unsigned bit;
+    size_t value_off; /* a const char * member, or NONE */
+    size_t flag_off;  /* a bool member, or NONE */
+} options[] = {
+    {"json", no_argument, OPT_JSON, NONE, offsetof(struct cli, json)},
+    {"as", required_argument, OPT_AS, offsetof(struct cli, as), NONE},
+    {"record", no_argument, OPT_RECORD, NONE, offsetof(struct cli, record)},
+    {"policy", required_argument, OPT_POLICY, offsetof(struct cli, policy), NONE},
+    {"output", required_argument, OPT_OUTPUT, offsetof(struct cli, output), NONE},
+    {"checkpoint", required_argument, OPT_CHECKPOINT, offsetof(struct cli, checkpoint), NONE},
+    {"since", required_argument, OPT_SINCE, offsetof(struct cli, since), NONE},
+    {"file", required_argument, OPT_FILE, offsetof(struct cli, file), NONE},
+    {"key", required_argument, OPT_KEY, offsetof(struct cli, key), NONE},
+    {"lang", required_argument, OPT_LANG, NONE, NONE},
+};
+
+enum { OPT_VAL_BASE = 256, OPT_VAL_HELP = 512, OPT_VAL_VERSION };
+
+static size_t
+option_index(const char *name)
+{
+    size_t i = 0;
+    while (strcmp(options[i].name, name) != 0)
+        i++;
+    return i;
+}
+
+/* Sets what option i means in c; a usage error code, or 0. */
+static int
+apply_option(struct cli *c, size_t i, const char *arg)
+{
+    const struct cli_option *o = &options[i];
+    c->given |= o->bit;
+    if (o->value_off != NONE)
+        *(const char **)((char *)c + o->value_off) = arg;
+    if (o->flag_off != NONE)
+        *(bool *)((char *)c + o->flag_off) = true;
+    if (o->bit == OPT_LANG) {
+        if (strcmp(arg, "ja") != 0 && strcmp(arg, "en") != 0) {
+            cli_error(_("--lang takes ja or en"));
+            return EX_USAGE;
+        }
+        mamori_i18n_init(arg);
+    }
+    return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -66,94 +117,46 @@ main(int argc, char **argv)
     if (c.home && !*c.home)
         c.home = NULL;
 
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"as", required_argument, NULL, 'a'},
-        {"record", no_argument, NULL, 'r'},
-        {"policy", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'},
-        {"checkpoint", required_argument, NULL, 'k'},
-        {"since", required_argument, NULL, 's'},
-        {"file", required_argument, NULL, 'f'},
-        {"key", required_argument, NULL, 'K'},
-        {"lang", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    int ch;
+    struct option longopts[MAMORI_ARRAY_SIZE(options) + 3];
+    for (size_t i = 0; i < MAMORI_ARRAY_SIZE(options); i++)
+        longopts[i] =
+            (struct option){options[i].name, options[i].has_arg, NULL, OPT_VAL_BASE + (int)i};
+    longopts[MAMORI_ARRAY_SIZE(options)] = (struct option){"help", no_argument, NULL, OPT_VAL_HELP};
+    longopts[MAMORI_ARRAY_SIZE(options) + 1] =
+        (struct option){"version", no_argument, NULL, OPT_VAL_VERSION};
+    longopts[MAMORI_ARRAY_SIZE(options) + 2] = (struct option){NULL, 0, NULL, 0};
+
     char **words = calloc((size_t)argc + 1, sizeof(char *));
-    int n_words = 0;
+    int n_words = 0, ch, rc = 0;
     if (!words)
         return EX_OSERR;
     opterr = 0;
     /* Leading "-" in the option string: operands come back as option 1, in order. */
-    while ((ch = getopt_long(argc, argv, "-C:o:hV", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 1:
+    while (rc == 0 && (ch = getopt_long(argc, argv, "-C:o:hV", longopts, NULL)) != -1) {
+        if (ch == 1) {
             words[n_words++] = optarg;
-            break;
-        case 'C':
+        } else if (ch == 'C') {
             c.home = optarg;
-            break;
-        case 'j':
-            c.json = true;
-            c.given |= OPT_JSON;
-            break;
-        case 'a':
-            c.as = optarg;
-            c.given |= OPT_AS;
-            break;
-        case 'r':
-            c.record = true;
-            c.given |= OPT_RECORD;
-            break;
-        case 'p':
-            c.policy = optarg;
-            c.given |= OPT_POLICY;
-            break;
-        case 'o':
-            c.output = optarg;
-            c.given |= OPT_OUTPUT;
-            break;
-        case 'k':
-            c.checkpoint = optarg;
-            c.given |= OPT_CHECKPOINT;
-            break;
-        case 's':
-            c.since = optarg;
-            c.given |= OPT_SINCE;
-            break;
-        case 'f':
-            c.file = optarg;
-            c.given |= OPT_FILE;
-            break;
-        case 'K':
-            c.key = optarg;
-            c.given |= OPT_KEY;
-            break;
-        case 'l':
-            if (strcmp(optarg, "ja") != 0 && strcmp(optarg, "en") != 0) {
-                cli_error(_("--lang takes ja or en"));
-                free(words);
-                return EX_USAGE;
-            }
-            mamori_i18n_init(optarg);
-            c.given |= OPT_LANG;
-            break;
-        case 'h':
+        } else if (ch == 'o') {
+            rc = apply_option(&c, option_index("output"), optarg);
+        } else if (ch >= OPT_VAL_BASE && ch < OPT_VAL_BASE + (int)MAMORI_ARRAY_SIZE(options)) {
+            rc = apply_option(&c, (size_t)(ch - OPT_VAL_BASE), optarg);
+        } else if (ch == 'h' || ch == OPT_VAL_HELP) {
             usage(stdout);
             free(words);
             return EX_OK;
-        case 'V':
+        } else if (ch == 'V' || ch == OPT_VAL_VERSION) {
             printf("mamori %s\n", MAMORI_VERSION);
             free(words);
             return EX_OK;
-        default:
+        } else {
             cli_error(_("unknown option: %s"), argv[optind - 1]);
-            free(words);
-            return EX_USAGE;
+            rc = EX_USAGE;
         }
+    }
+    if (rc) {
+        free(words);
+        return rc;
     }
     if (n_words == 0) {
         usage(stderr);
@@ -186,14 +189,12 @@ main(int argc, char **argv)
         return EX_USAGE;
     }
     unsigned extra = c.given & ~(cmd->opts | OPT_LANG);
-    if (extra) {
-        for (size_t i = 0; i < MAMORI_ARRAY_SIZE(opt_names); i++)
-            if (extra & (1u << i)) {
-                cli_error(_("mamori %s does not take %s"), cmd->words, opt_names[i]);
-                break;
-            }
-        free(words);
-        return EX_USAGE;
+    for (size_t i = 0; extra && i < MAMORI_ARRAY_SIZE(options); i++) {
+        if (extra & options[i].bit) {
+            cli_error(_("mamori %s does not take --%s"), cmd->words, options[i].name);
+            free(words);
+            return EX_USAGE;
+        }
     }
     c.args = words + used;
     c.n_args = n_words - used;
@@ -202,7 +203,7 @@ main(int argc, char **argv)
         free(words);
         return EX_USAGE;
     }
-    int rc = cmd->run(&c);
+    rc = cmd->run(&c);
     free(words);
     return rc;
 }
