@@ -21,6 +21,8 @@ enum cli_opt {
     OPT_FILE = 1 << 7,
     OPT_KEY = 1 << 8,
     OPT_LANG = 1 << 9,
+    OPT_OUT_DIR = 1 << 10,
+    OPT_REPORT = 1 << 11,
 };
 
 struct cli {
@@ -34,6 +36,8 @@ struct cli {
     const char *since;
     const char *file;
     const char *key;
+    const char *out_dir;
+    const char *report;
     unsigned given; /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;
@@ -70,5 +74,6 @@ int cmd_log_consistency(struct cli *c);
 int cmd_log_show(struct cli *c);
 int cmd_log_export(struct cli *c);
 int cmd_log_checkpoint(struct cli *c);
+int cmd_sanitize_mail(struct cli *c);
 
 #endif

@@ -41,6 +41,10 @@ static const struct cli_command commands[] = {
      N_("sign the current tree and print the checkpoint (a witness for another zone or WORM "
         "media)"),
      cmd_log_checkpoint},
+    {"sanitize mail", 0, 100000, OPT_OUTPUT | OPT_OUT_DIR | OPT_REPORT | OPT_POLICY,
+     "sanitize mail [IN...] [-o OUT | --out-dir DIR] [--report FILE.json] [--policy FILE]",
+     N_("convert internet mail to text (メール無害化); standard input and output without files"),
+     cmd_sanitize_mail},
 };
 
 static void
@@ -74,6 +78,8 @@ static const struct cli_option {
     {"file", required_argument, OPT_FILE, offsetof(struct cli, file), NONE},
     {"key", required_argument, OPT_KEY, offsetof(struct cli, key), NONE},
     {"lang", required_argument, OPT_LANG, NONE, NONE},
+    {"out-dir", required_argument, OPT_OUT_DIR, offsetof(struct cli, out_dir), NONE},
+    {"report", required_argument, OPT_REPORT, offsetof(struct cli, report), NONE},
 };
 
 enum { OPT_VAL_BASE = 256, OPT_VAL_HELP = 512, OPT_VAL_VERSION };

@@ -1,0 +1,155 @@
+/*
+ * mamori sanitize mail [IN...] [-o OUT | --out-dir DIR] [--report FILE.json]
+ *
+ * Exit codes follow sysexits so Postfix pipe(8) understands them: 0 every output written
+ * (sanitized, or a notice that the message was held), 64 usage, 65 an input could not be read,
+ * 75 a temporary failure (nothing written for that message).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mamori/mail.h"
+
+static const char *
+detect(void *ctx, const void *data, size_t len)
+{
+    return magic_buffer(ctx, data, len);
+}
+
+/* Where the output of input i goes: -o, --out-dir/NAME, or standard output ("-"). */
+static char *
+output_path(struct cli *c, const char *in)
+{
+    char *p = NULL;
+    if (c->out_dir) {
+        char *copy = strdup(strcmp(in, "-") == 0 ? "stdin.eml" : in);
+        if (copy && asprintf(&p, "%s/%s", c->out_dir, basename(copy)) < 0)
+            p = NULL;
+        free(copy);
+        return p;
+    }
+    return strdup(c->output ? c->output : "-");
+}
+
+static int
+sanitize_one(struct cli *c, const char *in, const struct mamori_mail_options *opts,
+             struct mamori_json *report)
+{
+    char *data = NULL;
+    size_t len = 0;
+    size_t max = (size_t)(opts->limits.max_message_bytes > 0 ? opts->limits.max_message_bytes
+                                                             : MAMORI_MAIL_MAX_MESSAGE_BYTES);
+    /* Read one byte past the limit, so an oversized message is held, not refused. */
+    int r = mamori_fs_read_file(in, max + 1, &data, &len);
+    if (r == MAMORI_E_LIMIT)
+        r = mamori_fs_read_file(in, SIZE_MAX / 2, &data, &len);
+    if (r < 0) {
+        cli_error(_("cannot read %s: %s"), in, mamori_strerror(r));
+        return EX_DATAERR;
+    }
+    struct mamori_mail_result *res = NULL;
+    r = mamori_mail_sanitize(data, len, opts, &res);
+    free(data);
+    if (r < 0) {
+        cli_error(_("cannot sanitize %s now: %s"), in, mamori_strerror(r));
+        return EX_TEMPFAIL;
+    }
+    char *out = output_path(c, in);
+    int rc = 0;
+    if (!out) {
+        rc = EX_TEMPFAIL;
+    } else if (strcmp(out, "-") == 0) {
+        if (fwrite(res->output, 1, res->output_len, stdout) != res->output_len ||
+            fflush(stdout) != 0)
+            rc = EX_TEMPFAIL;
+    } else {
+        r = mamori_fs_write_atomic(out, res->output, res->output_len, 0640);
+        if (r < 0) {
+            cli_error(_("cannot write %s: %s"), out, mamori_strerror(r));
+            rc = EX_TEMPFAIL;
+        }
+    }
+    if (rc == 0 && report) {
+        mamori_json_object_begin(report);
+        mamori_json_kv_string(report, "input", in);
+        mamori_json_kv_string(report, "output", out);
+        mamori_json_key(report, "result");
+        mamori_mail_report_json(res, report);
+        mamori_json_object_end(report);
+    }
+    free(out);
+    mamori_mail_result_free(res);
+    return rc;
+}
+
+int
+cmd_sanitize_mail(struct cli *c)
+{
+    if (c->output && c->out_dir) {
+        cli_error(_("give either -o or --out-dir, not both"));
+        return EX_USAGE;
+    }
+    if (c->n_args > 1 && !c->out_dir) {
+        cli_error(_("several inputs need --out-dir DIR"));
+        return EX_USAGE;
+    }
+    if (c->out_dir) {
+        int r = mamori_fs_mkdir_p(c->out_dir, 0750);
+        if (r < 0) {
+            cli_error(_("cannot create %s: %s"), c->out_dir, mamori_strerror(r));
+            return EX_CANTCREAT;
+        }
+    }
+    struct mamori_policy *p;
+    int rc = cli_load_policy(c, &p, NULL);
+    if (rc)
+        return rc;
+    struct mamori_mail_options opts;
+    mamori_mail_options_from_policy(p, &opts);
+    magic_t magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
+    if (magic && magic_load(magic, NULL) == 0) {
+        opts.detect = detect;
+        opts.detect_ctx = magic;
+    }
+    mamori_mail_init();
+
+    struct mamori_buf rb;
+    struct mamori_json j;
+    mamori_buf_init(&rb, (size_t)1 << 30);
+    mamori_json_init(&j, &rb, true);
+    bool many = c->n_args > 1;
+    if (many)
+        mamori_json_array_begin(&j);
+    int worst = 0;
+    for (int i = 0; i < (c->n_args ? c->n_args : 1); i++) {
+        const char *in = c->n_args ? c->args[i] : "-";
+        int r = sanitize_one(c, in, &opts, c->report ? &j : NULL);
+        if (r == EX_TEMPFAIL || (r && worst != EX_TEMPFAIL))
+            worst = r;
+        if (many && !c->report && c->n_args > 20 && (i + 1) % 100 == 0)
+            fprintf(stderr, "mamori: %d / %d\n", i + 1, c->n_args);
+    }
+    if (many)
+        mamori_json_array_end(&j);
+    if (c->report) {
+        if (mamori_json_finish(&j) == 0 && mamori_buf_putc(&rb, '\n') == 0) {
+            int r = mamori_fs_write_atomic(c->report, rb.data, rb.len, 0640);
+            if (r < 0) {
+                cli_error(_("cannot write %s: %s"), c->report, mamori_strerror(r));
+                worst = EX_TEMPFAIL;
+            }
+        } else if (!worst) {
+            worst = EX_TEMPFAIL;
+        }
+    }
+    mamori_buf_done(&rb);
+    if (magic)
+        magic_close(magic);
+    mamori_policy_free(p);
+    return worst;
+}
