@@ -27,6 +27,7 @@ struct mail_ctx {
     const char **defects;
     size_t n_defects;
     bool html_converted;
+    bool binary_text; /* the last text part decoded was a file, not text */
     size_t forwarded;
     int error; /* the environment failed (memory): nothing can be written */
 };

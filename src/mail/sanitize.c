@@ -109,9 +109,21 @@ on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer u
     struct mail_ctx *c = user_data;
     const char *it = item ? item : "";
     switch (code) {
-    case GMIME_CRIT_CONFLICTING_HEADER:
-        mail_hold(c, "conflicting-header");
+    case GMIME_CRIT_CONFLICTING_HEADER: {
+        /* Two different values of a header that decides structure or what the reader
+         * believes (who sent it, to whom, about what): no guessing. Others (Date,
+         * Message-ID, ...) keep their first value. */
+        static const char *const decisive[] = {"from", "sender", "reply-to", "to", "cc",
+                                               "bcc",  "subject", "mime-version", NULL};
+        bool hold = strncasecmp(it, "content-", 8) == 0;
+        for (const char *const *d = decisive; *d && !hold; d++)
+            hold = strcasecmp(it, *d) == 0;
+        if (hold)
+            mail_hold(c, "conflicting-header");
+        else
+            mail_defect(c, "conflicting-header");
         break;
+    }
     case GMIME_CRIT_CONFLICTING_PARAMETER:
         mail_hold(c, "conflicting-parameter");
         break;
