@@ -328,7 +328,7 @@ mamori_html_to_text(const char *html, size_t len, const struct mamori_html_limit
     if (!ctxt)
         return -ENOMEM;
     int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-               HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_NOIMPLIED;
+               HTML_PARSE_NONET | HTML_PARSE_COMPACT;
     htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8", opts);
     htmlFreeParserCtxt(ctxt);
     if (!doc)

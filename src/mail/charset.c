@@ -196,15 +196,32 @@ detect_and_convert(const char *in, size_t len, struct mamori_buf *out, const cha
         ucsdet_setText(det, in, (int32_t)(len > 65536 ? 65536 : len), &e);
         int32_t n = 0;
         const UCharsetMatch **m = ucsdet_detectAll(det, &n, &e);
-        for (int32_t i = 0; U_SUCCESS(e) && i < n && r != 0; i++) {
-            UErrorCode e2 = U_ZERO_ERROR;
-            const char *name = ucsdet_getName(m[i], &e2);
-            if (U_FAILURE(e2) || !name)
-                continue;
-            const char *icu = icu_name(name);
-            if (convert(icu, in, len, true, out) == 0) {
-                *ret_name = icu;
-                r = 0;
+        /* Japanese candidates first, in the detector's order, then the rest: this is
+         * Japanese mail, and short texts give the detector little to go on. */
+        for (int pass = 0; pass < 2 && r != 0; pass++) {
+            for (int32_t i = 0; U_SUCCESS(e) && i < n && r != 0; i++) {
+                UErrorCode e2 = U_ZERO_ERROR;
+                const char *name = ucsdet_getName(m[i], &e2);
+                if (U_FAILURE(e2) || !name)
+                    continue;
+                bool jp = strcasecmp(name, "Shift_JIS") == 0 || strcasecmp(name, "EUC-JP") == 0 ||
+                          strcasecmp(name, "ISO-2022-JP") == 0;
+                if (jp != (pass == 0))
+                    continue;
+                const char *icu = icu_name(name);
+                if (convert(icu, in, len, true, out) == 0) {
+                    *ret_name = icu;
+                    r = 0;
+                }
+            }
+            if (pass == 0 && r != 0) {
+                /* The detector may not have proposed them at all for a short text. */
+                static const char *const jp[] = {"windows-31j", "EUC-JP"};
+                for (size_t k = 0; k < 2 && r != 0; k++)
+                    if (len < 64 && convert(jp[k], in, len, true, out) == 0) {
+                        *ret_name = jp[k];
+                        r = 0;
+                    }
             }
         }
         ucsdet_close(det);

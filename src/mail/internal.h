@@ -9,6 +9,9 @@
 
 #include "mamori/mail.h"
 
+/* The most nesting any policy may allow (policy limits.max_depth is at most 64). */
+#define MAMORI_MAIL_MAX_DEPTH_HARD 64
+
 /* A malformed encoded-word was kept as text (a flag beside enum mamori_charset_flags). */
 #define MAMORI_RFC2047_INVALID (1u << 8)
 
@@ -28,6 +31,8 @@ struct mail_ctx {
     size_t n_defects;
     bool html_converted;
     bool binary_text; /* the last text part decoded was a file, not text */
+    const char *boundaries[MAMORI_MAIL_MAX_DEPTH_HARD]; /* of the enclosing multiparts */
+    int n_boundaries;
     size_t forwarded;
     int error; /* the environment failed (memory): nothing can be written */
 };

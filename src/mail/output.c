@@ -314,7 +314,36 @@ put_headers(struct mail_ctx *c, GMimeMessage *m, struct mamori_buf *out)
     return r;
 }
 
-/* Body text as it may be delivered: line ends LF, no control, bidi or zero-width tricks. */
+/* Whether "<" at p starts something a mail client could take for an HTML tag. */
+static bool
+tag_like(const char *p, const char *end)
+{
+    static const char *const names[] = {
+        "html",  "head",  "body",   "div",    "span",  "p",     "a",      "img",  "table",
+        "tr",    "td",    "th",     "br",     "font",  "meta",  "script", "style", "iframe",
+        "frame", "form",  "input",  "button", "b",     "i",     "u",      "ul",   "ol",
+        "li",    "h1",    "h2",     "h3",     "h4",    "h5",    "h6",     "center", "link",
+        "object", "embed", "svg",   "math",   "base",  "title", "textarea", "select", "option",
+        "hr",    "pre",   "blockquote", "em", "strong", "small", "big", "sub", "sup", "tbody",
+        "thead", "tfoot", "col",    "video",  "audio", "source", "canvas", "noscript", "marquee",
+        "quote", "q",     "s",      "strike", "applet", "label", "area", "map", "xml", NULL};
+    const char *q = p + 1;
+    if (q < end && (*q == '!' || *q == '?'))
+        return true; /* comments, doctype, processing instructions */
+    if (q < end && *q == '/')
+        q++;
+    for (const char *const *n = names; *n; n++) {
+        size_t l = strlen(*n);
+        if ((size_t)(end - q) >= l && strncasecmp(q, *n, l) == 0 &&
+            (q + l == end || q[l] == '>' || q[l] == ' ' || q[l] == '/' || q[l] == '\t' ||
+             q[l] == '\n'))
+            return true;
+    }
+    return false;
+}
+
+/* Body text as it may be delivered: line ends LF, no control, bidi or zero-width tricks, and
+ * nothing shaped like an HTML tag ("<" before a tag name becomes the full-width "＜"). */
 static int
 clean_text(const char *s, size_t n, struct mamori_buf *out)
 {
@@ -337,6 +366,8 @@ clean_text(const char *s, size_t n, struct mamori_buf *out)
         } else if (ch == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x81 &&
                    (unsigned char)s[i + 2] >= 0xa6 && (unsigned char)s[i + 2] <= 0xa9) {
             i += 2; /* U+2066..U+2069 isolates */
+        } else if (ch == '<' && tag_like(s + i, s + n)) {
+            r = mamori_buf_puts(out, "\xef\xbc\x9c");
         } else {
             r = mamori_buf_putc(out, (char)ch);
         }
@@ -376,6 +407,7 @@ static const struct {
     {"part-without-headers", "ヘッダーも内容もないパートがあります",
      "a part without headers or content"},
     {"unknown-transfer-encoding", "未知の転送エンコーディングです", "an unknown transfer encoding"},
+    {"duplicate-boundary", "マルチパートの境界が重複しています", "a multipart boundary is reused"},
     {"limit-depth", "入れ子が深すぎます", "nesting too deep"},
     {"limit-parts", "パートが多すぎます", "too many parts"},
     {"limit-header-size", "ヘッダーが大きすぎます", "headers too large"},

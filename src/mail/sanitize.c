@@ -303,16 +303,24 @@ text_of(struct mail_ctx *c, GMimePart *part, struct mamori_buf *out)
     return true;
 }
 
-/* HTML part to text; false when held. */
+/* Whether decoded "plain" text is really an HTML document. */
 static bool
-html_text_of(struct mail_ctx *c, GMimePart *part, struct mamori_buf *out)
+looks_like_html(const struct mamori_buf *t)
 {
-    struct mamori_buf html;
-    mamori_buf_init(&html, (size_t)c->lim.max_decoded_bytes);
-    bool ok = text_of(c, part, &html);
-    if (ok) {
+    const char *p = t->data ? t->data : "";
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    return strncasecmp(p, "<!doctype html", 14) == 0 || strncasecmp(p, "<html", 5) == 0;
+}
+
+/* HTML (UTF-8 in html) to text into out; false when held. */
+static bool
+html_to_text(struct mail_ctx *c, const struct mamori_buf *html, struct mamori_buf *out)
+{
+    bool ok = true;
+    {
         struct mamori_html_stats st;
-        int r = mamori_html_to_text(html.data ? html.data : "", html.len, NULL, out, &st);
+        int r = mamori_html_to_text(html->data ? html->data : "", html->len, NULL, out, &st);
         if (r == MAMORI_E_LIMIT) {
             mail_hold(c, "limit-html");
             ok = false;
@@ -327,6 +335,32 @@ html_text_of(struct mail_ctx *c, GMimePart *part, struct mamori_buf *out)
                 mail_defect(c, "html-hidden-text");
         }
     }
+    return ok;
+}
+
+/* HTML part to text; false when held. */
+static bool
+html_text_of(struct mail_ctx *c, GMimePart *part, struct mamori_buf *out)
+{
+    struct mamori_buf html;
+    mamori_buf_init(&html, (size_t)c->lim.max_decoded_bytes);
+    bool ok = text_of(c, part, &html) && html_to_text(c, &html, out);
+    mamori_buf_done(&html);
+    return ok;
+}
+
+/* Plain part to text: an HTML document sent as text/plain is converted like HTML. */
+static bool
+plain_text_of(struct mail_ctx *c, GMimePart *part, struct mamori_buf *out)
+{
+    if (!text_of(c, part, out))
+        return false;
+    if (!looks_like_html(out))
+        return true;
+    mail_defect(c, "html-in-text-part");
+    struct mamori_buf html = *out;
+    mamori_buf_init(out, html.max);
+    bool ok = html_to_text(c, &html, out);
     mamori_buf_done(&html);
     return ok;
 }
@@ -496,7 +530,6 @@ write_forward_header(struct mail_ctx *c, GMimeMessage *m)
         mamori_buf_done(&v);
     }
     body_append(c, b.data, b.len);
-    c->body_parts = 0; /* the forwarded text follows without a blank line */
     mamori_buf_done(&b);
 }
 
@@ -521,6 +554,15 @@ walk(struct mail_ctx *c, GMimeObject *obj, int depth, bool forwarded, bool colle
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart *mp = GMIME_MULTIPART(obj);
         int n = g_mime_multipart_get_count(mp);
+        /* A part reusing an enclosing multipart's boundary: where either ends is a guess. */
+        const char *boundary = g_mime_multipart_get_boundary(mp);
+        for (int i = 0; boundary && i < c->n_boundaries; i++)
+            if (strcmp(c->boundaries[i], boundary) == 0) {
+                mail_hold(c, "duplicate-boundary");
+                return;
+            }
+        if (boundary && c->n_boundaries < MAMORI_MAIL_MAX_DEPTH_HARD)
+            c->boundaries[c->n_boundaries++] = boundary;
         if (collect_only) {
             for (int i = 0; i < n && !c->held; i++)
                 walk(c, g_mime_multipart_get_part(mp, i), depth + 1, forwarded, true);
@@ -537,6 +579,8 @@ walk(struct mail_ctx *c, GMimeObject *obj, int depth, bool forwarded, bool colle
             for (int i = 0; i < n && !c->held; i++)
                 walk(c, g_mime_multipart_get_part(mp, i), depth + 1, forwarded, false);
         }
+        if (boundary && c->n_boundaries > 0 && c->boundaries[c->n_boundaries - 1] == boundary)
+            c->n_boundaries--;
         return;
     }
     if (GMIME_IS_MESSAGE_PART(obj)) {
@@ -559,7 +603,8 @@ walk(struct mail_ctx *c, GMimeObject *obj, int depth, bool forwarded, bool colle
         struct mamori_buf t;
         mamori_buf_init(&t, (size_t)c->lim.max_decoded_bytes);
         c->binary_text = false;
-        bool ok = text_plain ? text_of(c, GMIME_PART(obj), &t) : html_text_of(c, GMIME_PART(obj), &t);
+        bool ok = text_plain ? plain_text_of(c, GMIME_PART(obj), &t)
+                             : html_text_of(c, GMIME_PART(obj), &t);
         if (ok)
             body_append(c, t.data ? t.data : "", t.len);
         mamori_buf_done(&t);
