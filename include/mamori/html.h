@@ -26,8 +26,8 @@ struct mamori_html_limits {
 };
 
 struct mamori_html_stats {
-    size_t links;  /* links whose target was written out */
-    size_t hidden; /* hidden elements dropped */
+    size_t links;   /* links whose target was written out */
+    size_t hidden;  /* hidden elements dropped */
     size_t scripts; /* script/style/template elements dropped */
     size_t nodes;
 };

@@ -36,9 +36,9 @@
 /* Limits of DESIGN.md §6 and the policy's sanitize.limits (these are the defaults). */
 #define MAMORI_MAIL_MAX_DEPTH          16
 #define MAMORI_MAIL_MAX_PARTS          256
-#define MAMORI_MAIL_MAX_HEADER_BYTES   (256 * 1024)
-#define MAMORI_MAIL_MAX_MESSAGE_BYTES  (64 * 1024 * 1024)
-#define MAMORI_MAIL_MAX_DECODED_BYTES  (256 * 1024 * 1024)
+#define MAMORI_MAIL_MAX_HEADER_BYTES   ((int64_t)256 * 1024)
+#define MAMORI_MAIL_MAX_MESSAGE_BYTES  ((int64_t)64 * 1024 * 1024)
+#define MAMORI_MAIL_MAX_DECODED_BYTES  ((int64_t)256 * 1024 * 1024)
 #define MAMORI_MAIL_MAX_FILENAME_CHARS 100
 
 enum mamori_mail_verdict {
@@ -52,9 +52,9 @@ enum mamori_mail_verdict {
 typedef const char *(*mamori_mail_detect_fn)(void *ctx, const void *data, size_t len);
 
 struct mamori_mail_options {
-    enum mamori_url_mode urls;   /* http, https, ftp, www. */
-    enum mamori_url_mode mailto; /* mailto: and tel: */
-    struct mamori_limits limits; /* 0 fields take the defaults above */
+    enum mamori_url_mode urls;                         /* http, https, ftp, www. */
+    enum mamori_url_mode mailto;                       /* mailto: and tel: */
+    struct mamori_limits limits;                       /* 0 fields take the defaults above */
     const char *notice_removed_ja, *notice_removed_en; /* NULL: built-in texts */
     const char *notice_held_ja, *notice_held_en;
     mamori_mail_detect_fn detect;
@@ -72,9 +72,9 @@ struct mamori_mail_attachment {
     const char *detected_type; /* from content, or NULL */
     size_t size;
     uint8_t sha256[32];
-    const uint8_t *data; /* the decoded bytes */
-    bool encrypted;      /* password-protected ZIP, PDF, Office: not inspectable */
-    bool forwarded;      /* inside a forwarded message */
+    const uint8_t *data;  /* the decoded bytes */
+    bool encrypted;       /* password-protected ZIP, PDF, Office: not inspectable */
+    bool forwarded;       /* inside a forwarded message */
     bool name_suspicious; /* bidi override, control characters, double extension */
 };
 
@@ -119,8 +119,8 @@ enum mamori_charset_flags {
 
 /* Converts text in charset (may be NULL or "") to UTF-8 appended to out, detecting
  * mislabelled and unlabelled Japanese. ret_flags: enum mamori_charset_flags. */
-int mamori_charset_to_utf8(const char *charset, const char *in, size_t len,
-                           struct mamori_buf *out, unsigned *ret_flags);
+int mamori_charset_to_utf8(const char *charset, const char *in, size_t len, struct mamori_buf *out,
+                           unsigned *ret_flags);
 /* Decodes an unfolded header value with RFC 2047 encoded-words (adjacent words joined before
  * conversion, so ISO-2022-JP split across words survives) and raw 8-bit text (detected). */
 int mamori_rfc2047_decode(const char *in, size_t len, struct mamori_buf *out, unsigned *ret_flags);

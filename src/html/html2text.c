@@ -26,11 +26,11 @@ struct walker {
     struct mamori_buf *out;
     struct mamori_html_stats stats;
     int error;
-    int pre;           /* inside <pre> */
-    bool space;        /* a space is pending */
-    int newlines;      /* newlines pending (0-2) */
-    bool line_start;   /* nothing written on the current line yet */
-    bool any;          /* anything written at all */
+    int pre;         /* inside <pre> */
+    bool space;      /* a space is pending */
+    int newlines;    /* newlines pending (0-2) */
+    bool line_start; /* nothing written on the current line yet */
+    bool any;        /* anything written at all */
     int list_depth;
     int list_counter[MAX_LISTS]; /* 0 for <ul>, next number for <ol> */
     bool cell_in_row;
@@ -132,18 +132,17 @@ name_in(const xmlNode *n, const char *const *names)
     return false;
 }
 
-static const char *const skipped[] = {"script", "style",  "template", "head",   "title",
-                                      "meta",   "link",   "object",   "embed",  "iframe",
-                                      "frame",  "svg",    "math",     "input",  "applet",
-                                      "audio",  "video",  "canvas",   "noembed", NULL};
-static const char *const paragraphs[] = {"p",  "h1", "h2",         "h3",  "h4",    "h5",
-                                         "h6", "ul", "ol",         "dl",  "table", "blockquote",
+static const char *const skipped[] = {"script", "style", "template", "head",    "title",
+                                      "meta",   "link",  "object",   "embed",   "iframe",
+                                      "frame",  "svg",   "math",     "input",   "applet",
+                                      "audio",  "video", "canvas",   "noembed", NULL};
+static const char *const paragraphs[] = {"p",   "h1",     "h2",      "h3", "h4",    "h5",
+                                         "h6",  "ul",     "ol",      "dl", "table", "blockquote",
                                          "pre", "figure", "address", NULL};
-static const char *const blocks[] = {"div",     "section", "article", "header",  "footer",
-                                     "nav",     "aside",   "main",    "form",    "fieldset",
-                                     "center",  "dt",      "dd",      "caption", "figcaption",
-                                     "details", "summary", "tr",      "option",  "body",
-                                     "html",    "legend",  NULL};
+static const char *const blocks[] = {
+    "div",     "section",  "article", "header", "footer", "nav",     "aside",      "main",
+    "form",    "fieldset", "center",  "dt",     "dd",     "caption", "figcaption", "details",
+    "summary", "tr",       "option",  "body",   "html",   "legend",  NULL};
 
 /* Whether inline CSS hides the element. */
 static bool
@@ -155,9 +154,9 @@ style_hides(const char *style)
         if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
             norm[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
     norm[k] = '\0';
-    static const char *const hiding[] = {"display:none", "visibility:hidden", "font-size:0;",
-                                         "font-size:0px", "font-size:0pt", "opacity:0;",
-                                         "max-height:0", "width:0;height:0", NULL};
+    static const char *const hiding[] = {"display:none",  "visibility:hidden", "font-size:0;",
+                                         "font-size:0px", "font-size:0pt",     "opacity:0;",
+                                         "max-height:0",  "width:0;height:0",  NULL};
     for (const char *const *h = hiding; *h; h++)
         if (strstr(norm, *h))
             return true;
@@ -285,11 +284,9 @@ leave(struct walker *w, xmlNode *n)
         if (href && link_target_shown((const char *)href)) {
             /* The target after the text, unless the text already is the target. */
             size_t hl = strlen((const char *)href);
-            bool same = w->out->len >= hl &&
-                        memcmp(w->out->data + w->out->len - hl, href, hl) == 0;
-            const char *plain = strncasecmp((const char *)href, "mailto:", 7) == 0
-                                    ? (const char *)href + 7
-                                    : NULL;
+            bool same = w->out->len >= hl && memcmp(w->out->data + w->out->len - hl, href, hl) == 0;
+            const char *plain =
+                strncasecmp((const char *)href, "mailto:", 7) == 0 ? (const char *)href + 7 : NULL;
             if (plain && w->out->len >= strlen(plain) &&
                 memcmp(w->out->data + w->out->len - strlen(plain), plain, strlen(plain)) == 0)
                 same = true;
@@ -327,8 +324,8 @@ mamori_html_to_text(const char *html, size_t len, const struct mamori_html_limit
     htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
     if (!ctxt)
         return -ENOMEM;
-    int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-               HTML_PARSE_NONET | HTML_PARSE_COMPACT;
+    int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+               HTML_PARSE_COMPACT;
     htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8", opts);
     htmlFreeParserCtxt(ctxt);
     if (!doc)

@@ -29,15 +29,30 @@ icu_name(const char *label)
         const char *label;
         const char *icu;
     } map[] = {
-        {"shift_jis", "windows-31j"},   {"shift-jis", "windows-31j"},  {"sjis", "windows-31j"},
-        {"x-sjis", "windows-31j"},      {"ms_kanji", "windows-31j"},   {"csshiftjis", "windows-31j"},
-        {"cp932", "windows-31j"},       {"ms932", "windows-31j"},      {"windows-31j", "windows-31j"},
-        {"x-ms-cp932", "windows-31j"},  {"iso-2022-jp", "ISO-2022-JP"}, {"csiso2022jp", "ISO-2022-JP"},
-        {"iso-2022-jp-1", "ISO-2022-JP-1"}, {"iso-2022-jp-2", "ISO-2022-JP-2"},
-        {"cp50220", "ISO-2022-JP"},     {"cp50221", "ISO-2022-JP"},    {"euc-jp", "EUC-JP"},
-        {"x-euc-jp", "EUC-JP"},         {"eucjp", "EUC-JP"},           {"cp51932", "EUC-JP"},
-        {"utf8", "UTF-8"},              {"ks_c_5601-1987", "windows-949"},
-        {"gb2312", "GB18030"},          {"gbk", "GB18030"},
+        {"shift_jis", "windows-31j"},
+        {"shift-jis", "windows-31j"},
+        {"sjis", "windows-31j"},
+        {"x-sjis", "windows-31j"},
+        {"ms_kanji", "windows-31j"},
+        {"csshiftjis", "windows-31j"},
+        {"cp932", "windows-31j"},
+        {"ms932", "windows-31j"},
+        {"windows-31j", "windows-31j"},
+        {"x-ms-cp932", "windows-31j"},
+        {"iso-2022-jp", "ISO-2022-JP"},
+        {"csiso2022jp", "ISO-2022-JP"},
+        {"iso-2022-jp-1", "ISO-2022-JP-1"},
+        {"iso-2022-jp-2", "ISO-2022-JP-2"},
+        {"cp50220", "ISO-2022-JP"},
+        {"cp50221", "ISO-2022-JP"},
+        {"euc-jp", "EUC-JP"},
+        {"x-euc-jp", "EUC-JP"},
+        {"eucjp", "EUC-JP"},
+        {"cp51932", "EUC-JP"},
+        {"utf8", "UTF-8"},
+        {"ks_c_5601-1987", "windows-949"},
+        {"gb2312", "GB18030"},
+        {"gbk", "GB18030"},
     };
     for (size_t i = 0; i < MAMORI_ARRAY_SIZE(map); i++)
         if (strcasecmp(label, map[i].label) == 0)
@@ -122,8 +137,8 @@ convert(const char *name, const char *in, size_t len, bool strict, struct mamori
         return -ENOENT;
     }
     e = U_ZERO_ERROR;
-    ucnv_setToUCallBack(cnv, strict ? UCNV_TO_U_CALLBACK_STOP : UCNV_TO_U_CALLBACK_SUBSTITUTE,
-                        NULL, NULL, NULL, &e);
+    ucnv_setToUCallBack(cnv, strict ? UCNV_TO_U_CALLBACK_STOP : UCNV_TO_U_CALLBACK_SUBSTITUTE, NULL,
+                        NULL, NULL, &e);
     size_t start = out->len;
     const char *src = in, *src_end = in + len;
     UChar ubuf[CHUNK + 1];
@@ -193,7 +208,9 @@ detect_and_convert(const char *in, size_t len, struct mamori_buf *out, const cha
     UCharsetDetector *det = ucsdet_open(&e);
     int r = MAMORI_E_SYNTAX;
     if (U_SUCCESS(e)) {
-        ucsdet_setText(det, in, (int32_t)(len > 65536 ? 65536 : len), &e);
+        /* A sample is enough to rank candidates; the winner must still convert the whole
+         * text strictly. */
+        ucsdet_setText(det, in, (int32_t)(len > 8192 ? 8192 : len), &e);
         int32_t n = 0;
         const UCharsetMatch **m = ucsdet_detectAll(det, &n, &e);
         /* Japanese candidates first, in the detector's order, then the rest: this is
@@ -245,8 +262,14 @@ mamori_charset_to_utf8(const char *charset, const char *in, size_t len, struct m
     unsigned flags = 0;
     const char *det = NULL;
     int r;
+    if (len == 0 || !in) {
+        if (ret_flags)
+            *ret_flags = 0;
+        return 0;
+    }
     bool unlabelled = !charset || !*charset || strcasecmp(charset, "us-ascii") == 0 ||
-                      strcasecmp(charset, "ascii") == 0 || strcasecmp(charset, "unknown-8bit") == 0 ||
+                      strcasecmp(charset, "ascii") == 0 ||
+                      strcasecmp(charset, "unknown-8bit") == 0 ||
                       strcasecmp(charset, "x-unknown") == 0 || strcasecmp(charset, "default") == 0;
     if (unlabelled) {
         if (is_ascii(in, len) && !memmem(in, len, "\x1b$", 2)) {

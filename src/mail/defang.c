@@ -104,28 +104,38 @@ int
 mamori_defang(const char *text, size_t len, enum mamori_url_mode urls, enum mamori_url_mode mailto,
               struct mamori_buf *out, size_t *ret_count)
 {
-    const char *p = text, *end = text + len;
+    const char *p = text, *end = text + len, *copied = text;
     size_t count = 0;
     int r = 0;
     while (p < end && r == 0) {
+        /* Only h(ttp), f(tp), w(ww), m(ailto) and t(el) can start a URL. */
+        unsigned char ch = (unsigned char)(*p | 0x20);
+        if (ch != 'h' && ch != 'f' && ch != 'w' && ch != 'm' && ch != 't') {
+            p++;
+            continue;
+        }
         bool boundary = p == text || !isalnum((unsigned char)p[-1]);
         bool mail = false;
         size_t scheme = 0;
         size_t n = boundary ? url_at(p, end, &mail, &scheme) : 0;
         enum mamori_url_mode mode = mail ? mailto : urls;
         if (n == 0 || mode == MAMORI_URL_KEEP) {
-            size_t step = n ? n : 1;
-            r = mamori_buf_append(out, p, step);
-            p += step;
+            p += n ? n : 1;
             continue;
         }
+        r = mamori_buf_append(out, copied, (size_t)(p - copied));
+        if (r < 0)
+            break;
         if (mode == MAMORI_URL_REMOVE)
             r = mamori_buf_puts(out, mail ? "[address removed]" : "[URL removed]");
         else
             r = put_defanged(out, p, n, scheme, mail);
         count++;
         p += n;
+        copied = p;
     }
+    if (r == 0)
+        r = mamori_buf_append(out, copied, (size_t)(end - copied));
     if (r == 0 && ret_count)
         *ret_count = count;
     return r;
@@ -136,9 +146,11 @@ static size_t
 next_cp(const unsigned char *p, size_t n, uint32_t *ret)
 {
     unsigned char c = p[0];
-    size_t len = c < 0x80 ? 1 : (c >= 0xc2 && c < 0xe0) ? 2 : (c >= 0xe0 && c < 0xf0) ? 3
-                                                        : (c >= 0xf0 && c < 0xf5) ? 4
-                                                                                   : 0;
+    size_t len = c < 0x80                  ? 1
+                 : (c >= 0xc2 && c < 0xe0) ? 2
+                 : (c >= 0xe0 && c < 0xf0) ? 3
+                 : (c >= 0xf0 && c < 0xf5) ? 4
+                                           : 0;
     if (len == 0 || len > n)
         return 0;
     uint32_t cp = len == 1 ? c : (uint32_t)(c & (0x7f >> len));

@@ -146,8 +146,8 @@ simple_addr(const char *a)
 
 /* One mailbox as 7-bit text into out and as display text into disp. */
 static int
-put_mailbox(struct mail_ctx *c, InternetAddressMailbox *mb, struct mamori_buf *out,
-            size_t *col, struct mamori_buf *disp, bool *first)
+put_mailbox(struct mail_ctx *c, InternetAddressMailbox *mb, struct mamori_buf *out, size_t *col,
+            struct mamori_buf *disp, bool *first)
 {
     const char *name = internet_address_get_name(INTERNET_ADDRESS(mb));
     const char *addr = internet_address_mailbox_get_addr(mb);
@@ -278,8 +278,8 @@ put_headers(struct mail_ctx *c, GMimeMessage *m, struct mamori_buf *out)
         GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
         const char *name = g_mime_header_get_name(h);
         if (strcasecmp(name, "Return-Path") == 0 || strcasecmp(name, "Received") == 0)
-            r = put_ascii_header(c, out, strcasecmp(name, "Received") == 0 ? "Received"
-                                                                            : "Return-Path",
+            r = put_ascii_header(c, out,
+                                 strcasecmp(name, "Received") == 0 ? "Received" : "Return-Path",
                                  g_mime_header_get_raw_value(h), NULL);
     }
     static const struct {
@@ -319,14 +319,16 @@ static bool
 tag_like(const char *p, const char *end)
 {
     static const char *const names[] = {
-        "html",  "head",  "body",   "div",    "span",  "p",     "a",      "img",  "table",
-        "tr",    "td",    "th",     "br",     "font",  "meta",  "script", "style", "iframe",
-        "frame", "form",  "input",  "button", "b",     "i",     "u",      "ul",   "ol",
-        "li",    "h1",    "h2",     "h3",     "h4",    "h5",    "h6",     "center", "link",
-        "object", "embed", "svg",   "math",   "base",  "title", "textarea", "select", "option",
-        "hr",    "pre",   "blockquote", "em", "strong", "small", "big", "sub", "sup", "tbody",
-        "thead", "tfoot", "col",    "video",  "audio", "source", "canvas", "noscript", "marquee",
-        "quote", "q",     "s",      "strike", "applet", "label", "area", "map", "xml", NULL};
+        "html",  "head",   "body",     "div",    "span",   "p",      "a",        "img",
+        "table", "tr",     "td",       "th",     "br",     "font",   "meta",     "script",
+        "style", "iframe", "frame",    "form",   "input",  "button", "b",        "i",
+        "u",     "ul",     "ol",       "li",     "h1",     "h2",     "h3",       "h4",
+        "h5",    "h6",     "center",   "link",   "object", "embed",  "svg",      "math",
+        "base",  "title",  "textarea", "select", "option", "hr",     "pre",      "blockquote",
+        "em",    "strong", "small",    "big",    "sub",    "sup",    "tbody",    "thead",
+        "tfoot", "col",    "video",    "audio",  "source", "canvas", "noscript", "marquee",
+        "quote", "q",      "s",        "strike", "applet", "label",  "area",     "map",
+        "xml",   NULL};
     const char *q = p + 1;
     if (q < end && (*q == '!' || *q == '?'))
         return true; /* comments, doctype, processing instructions */
@@ -342,6 +344,15 @@ tag_like(const char *p, const char *end)
     return false;
 }
 
+/* U+202A..U+202E (bidi overrides), U+200B (zero width space), U+2066..U+2069 (isolates),
+ * given the two bytes after 0xe2. */
+static bool
+invisible_mark(unsigned char b1, unsigned char b2)
+{
+    return (b1 == 0x80 && ((b2 >= 0xaa && b2 <= 0xae) || b2 == 0x8b)) ||
+           (b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9);
+}
+
 /* Body text as it may be delivered: line ends LF, no control, bidi or zero-width tricks, and
  * nothing shaped like an HTML tag ("<" before a tag name becomes the full-width "＜"). */
 static int
@@ -349,6 +360,22 @@ clean_text(const char *s, size_t n, struct mamori_buf *out)
 {
     int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
+        /* A run of bytes that need nothing: printable ASCII but '<', and UTF-8 other than
+         * the lead bytes of C1 controls (0xc2) and of the marks checked below (0xe2). */
+        size_t k = i;
+        while (k < n) {
+            unsigned char b = (unsigned char)s[k];
+            if ((b >= 0x20 && b < 0x7f && b != '<') || b == '\n' || b == '\t' ||
+                (b >= 0x80 && b != 0xc2 && b != 0xe2))
+                k++;
+            else
+                break;
+        }
+        if (k > i) {
+            r = mamori_buf_append(out, s + i, k - i);
+            i = k - 1;
+            continue;
+        }
         unsigned char ch = (unsigned char)s[i];
         if (ch == '\r') {
             if (i + 1 < n && s[i + 1] == '\n')
@@ -359,13 +386,9 @@ clean_text(const char *s, size_t n, struct mamori_buf *out)
         } else if (ch == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
                    (unsigned char)s[i + 1] <= 0x9f) {
             i++; /* C1 controls */
-        } else if (ch == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-                   (((unsigned char)s[i + 2] >= 0xaa && (unsigned char)s[i + 2] <= 0xae) ||
-                    (unsigned char)s[i + 2] == 0x8b)) {
-            i += 2; /* U+202A..U+202E bidi overrides, U+200B zero width space */
-        } else if (ch == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x81 &&
-                   (unsigned char)s[i + 2] >= 0xa6 && (unsigned char)s[i + 2] <= 0xa9) {
-            i += 2; /* U+2066..U+2069 isolates */
+        } else if (ch == 0xe2 && i + 2 < n &&
+                   invisible_mark((unsigned char)s[i + 1], (unsigned char)s[i + 2])) {
+            i += 2; /* bidi overrides and isolates, zero width space */
         } else if (ch == '<' && tag_like(s + i, s + n)) {
             r = mamori_buf_puts(out, "\xef\xbc\x9c");
         } else {
@@ -449,9 +472,8 @@ put_notice(struct mail_ctx *c, struct mamori_buf *b, const char *original_hex)
     }
     size_t n = c->n_att;
     if (n == 0)
-        return mamori_buf_printf(b,
-                                 "【mamori】このメールはテキストに変換されています。/ [mamori] "
-                                 "This message was converted to text.\n\n");
+        return mamori_buf_printf(b, "【mamori】このメールはテキストに変換されています。/ [mamori] "
+                                    "This message was converted to text.\n\n");
     r = mamori_buf_printf(
         b, "━━ mamori メール無害化 ━━\n%s\n添付ファイル %zu 件を削除しました。原本ID: sha256:%s\n",
         o->notice_removed_ja ? o->notice_removed_ja
@@ -463,13 +485,14 @@ put_notice(struct mail_ctx *c, struct mamori_buf *b, const char *original_hex)
         char size[32], hex[65];
         format_size(a->size, size, sizeof(size));
         mamori_hex(a->sha256, 32, hex);
-        r = mamori_buf_printf(b, "  %zu. %s%s\n     種類 type: %s%s%s%s  大きさ size: %s バイト bytes\n"
-                                 "     SHA-256: %s\n",
-                              i + 1, a->name[0] ? a->name : "(名前なし / no name)",
-                              a->forwarded ? "（転送メール内 / in forwarded message）" : "",
-                              a->declared_type, a->detected_type ? "（検出 detected: " : "",
-                              a->detected_type ? a->detected_type : "",
-                              a->detected_type ? "）" : "", size, hex);
+        r = mamori_buf_printf(
+            b,
+            "  %zu. %s%s\n     種類 type: %s%s%s%s  大きさ size: %s バイト bytes\n"
+            "     SHA-256: %s\n",
+            i + 1, a->name[0] ? a->name : "(名前なし / no name)",
+            a->forwarded ? "（転送メール内 / in forwarded message）" : "", a->declared_type,
+            a->detected_type ? "（検出 detected: " : "", a->detected_type ? a->detected_type : "",
+            a->detected_type ? "）" : "", size, hex);
         if (r == 0 && a->encrypted)
             r = mamori_buf_puts(b, "     ※暗号化・パスワード付きのため内容を検査できませんでした / "
                                    "encrypted: its content could not be inspected\n");
@@ -479,7 +502,8 @@ put_notice(struct mail_ctx *c, struct mamori_buf *b, const char *original_hex)
     }
     if (r == 0)
         r = mamori_buf_printf(
-            b, "\n[mamori] %s\n%zu attachment(s) removed. Original: sha256:%s\n━━━━━━━━━━━━━━━━\n\n",
+            b,
+            "\n[mamori] %s\n%zu attachment(s) removed. Original: sha256:%s\n━━━━━━━━━━━━━━━━\n\n",
             o->notice_removed_en ? o->notice_removed_en
                                  : "This message was converted to text and its attachments "
                                    "removed. Ask your section's information security "
@@ -510,7 +534,9 @@ put_base64_body(struct mamori_buf *out, const struct mamori_buf *body)
     for (size_t i = 0; i < body->len && r == 0; i += 57) {
         size_t n = body->len - i < 57 ? body->len - i : 57;
         mamori_base64((const uint8_t *)body->data + i, n, enc);
-        r = mamori_buf_printf(out, "%s\n", enc);
+        size_t l = (n + 2) / 3 * 4;
+        enc[l] = '\n';
+        r = mamori_buf_append(out, enc, l + 1);
     }
     return r;
 }
@@ -581,8 +607,9 @@ mail_write_output(struct mail_ctx *c, GMimeMessage *msg, const char *data, size_
         r = mamori_buf_putc(&body, '\n');
     bool ascii = body_is_7bit(&body);
     if (r == 0)
-        r = mamori_buf_printf(&out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n"
-                                    "Content-Transfer-Encoding: %s\n",
+        r = mamori_buf_printf(&out,
+                              "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n"
+                              "Content-Transfer-Encoding: %s\n",
                               ascii ? "7bit" : "base64");
     if (r == 0)
         r = mamori_buf_printf(&out, "X-Mamori-Sanitized: %s\nX-Mamori-Original: sha256:%s\n\n",

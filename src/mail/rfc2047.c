@@ -158,7 +158,7 @@ encoded_word(const char *p, const char *end, struct mamori_span *ret_cs, char *r
     if (end - p < 8 || p[0] != '=' || p[1] != '?')
         return 0;
     const char *cs = p + 2, *q = cs;
-    while (q < end && *q != '?' && *q > ' ' && q - cs < MAX_CHARSET)
+    while (q < end && *q != '?' && *q > ' ' && q - cs < MAX_CHARSET - 1)
         q++;
     if (q >= end || *q != '?' || q == cs)
         return 0;

@@ -29,7 +29,7 @@
 #include "internal.h"
 #include "mamori/html.h"
 
-#define MAX_HEADER_VALUE (64 * 1024)
+#define MAX_HEADER_VALUE ((size_t)64 * 1024)
 
 static bool
 is_type(GMimeContentType *ct, const char *type, const char *subtype)
@@ -113,7 +113,7 @@ on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer u
         /* Two different values of a header that decides structure or what the reader
          * believes (who sent it, to whom, about what): no guessing. Others (Date,
          * Message-ID, ...) keep their first value. */
-        static const char *const decisive[] = {"from", "sender", "reply-to", "to", "cc",
+        static const char *const decisive[] = {"from", "sender",  "reply-to",     "to", "cc",
                                                "bcc",  "subject", "mime-version", NULL};
         bool hold = strncasecmp(it, "content-", 8) == 0;
         for (const char *const *d = decisive; *d && !hold; d++)
@@ -189,16 +189,25 @@ on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer u
 
 /* ---- decoding --------------------------------------------------------------------------- */
 
+/* A header's raw value (GMime's decoded value would run its iconv-based decoder). */
+static const char *
+raw_header(GMimeObject *obj, const char *name)
+{
+    GMimeHeader *h = g_mime_header_list_get_header(g_mime_object_get_header_list(obj), name);
+    return h ? g_mime_header_get_raw_value(h) : NULL;
+}
+
 static bool
 known_transfer_encoding(GMimeObject *obj)
 {
-    const char *cte = g_mime_object_get_header(obj, "Content-Transfer-Encoding");
+    const char *cte = raw_header(obj, "Content-Transfer-Encoding");
     if (!cte)
         return true;
-    while (*cte == ' ' || *cte == '\t')
+    while (*cte == ' ' || *cte == '\t' || *cte == '\r' || *cte == '\n')
         cte++;
-    static const char *const known[] = {"7bit", "8bit", "binary", "base64", "quoted-printable",
-                                        "x-uuencode", "uuencode", "x-uue", NULL};
+    static const char *const known[] = {
+        "7bit",       "8bit",     "binary", "base64", "quoted-printable",
+        "x-uuencode", "uuencode", "x-uue",  NULL};
     size_t n = strcspn(cte, " \t\r\n;(");
     for (const char *const *k = known; *k; k++)
         if (strlen(*k) == n && strncasecmp(cte, *k, n) == 0)
@@ -260,14 +269,25 @@ binary_content(const uint8_t *d, size_t n)
         const char *magic;
         size_t len;
     } sigs[] = {
-        {"PK\x03\x04", 4},         {"PK\x05\x06", 4},    {"MZ", 2},          {"%PDF-", 5},
-        {"\xd0\xcf\x11\xe0", 4},   {"7z\xbc\xaf", 4},    {"Rar!", 4},        {"\x1f\x8b", 2},
+        {"PK\x03\x04", 4},
+        {"PK\x05\x06", 4},
+        {"MZ", 2},
+        {"%PDF-", 5},
+        {"\xd0\xcf\x11\xe0", 4},
+        {"7z\xbc\xaf", 4},
+        {"Rar!", 4},
+        {"\x1f\x8b", 2},
         {"\x7f"
          "ELF",
          4},
-        {"\x89PNG", 4},            {"GIF8", 4},          {"\xff\xd8\xff", 3}, {"{\\rtf", 5},
+        {"\x89PNG", 4},
+        {"GIF8", 4},
+        {"\xff\xd8\xff", 3},
+        {"{\\rtf", 5},
         {"\xca\xfe\xba\xbe", 4},
     };
+    if (n == 0 || !d)
+        return false;
     for (size_t i = 0; i < MAMORI_ARRAY_SIZE(sigs); i++)
         if (n >= sigs[i].len && memcmp(d, sigs[i].magic, sigs[i].len) == 0)
             return true;
@@ -441,7 +461,8 @@ remove_part(struct mail_ctx *c, GMimeObject *obj, bool forwarded)
         g_byte_array_free(ba, TRUE);
         return;
     }
-    memcpy(copy, ba->data, ba->len);
+    if (ba->len)
+        memcpy(copy, ba->data, ba->len);
     g_byte_array_free(ba, TRUE);
     a->data = copy;
     mamori_sha256(copy, a->size, a->sha256);
@@ -517,7 +538,7 @@ write_forward_header(struct mail_ctx *c, GMimeMessage *m)
     mamori_buf_init(&b, (size_t)c->lim.max_header_bytes + 4096);
     mamori_buf_puts(&b, "---------- 転送されたメッセージ / Forwarded message ----------\n");
     for (const char *const *h = names; *h; h++) {
-        const char *raw = g_mime_object_get_header(GMIME_OBJECT(m), *h);
+        const char *raw = raw_header(GMIME_OBJECT(m), *h);
         if (!raw)
             continue;
         struct mamori_buf v;
@@ -626,12 +647,12 @@ set_limits(struct mail_ctx *c, const struct mamori_limits *l)
 {
     c->lim.max_depth = l->max_depth > 0 ? l->max_depth : MAMORI_MAIL_MAX_DEPTH;
     c->lim.max_parts = l->max_parts > 0 ? l->max_parts : MAMORI_MAIL_MAX_PARTS;
-    c->lim.max_header_bytes = l->max_header_bytes > 0 ? l->max_header_bytes
-                                                      : MAMORI_MAIL_MAX_HEADER_BYTES;
-    c->lim.max_message_bytes = l->max_message_bytes > 0 ? l->max_message_bytes
-                                                        : MAMORI_MAIL_MAX_MESSAGE_BYTES;
-    c->lim.max_decoded_bytes = l->max_decoded_bytes > 0 ? l->max_decoded_bytes
-                                                        : MAMORI_MAIL_MAX_DECODED_BYTES;
+    c->lim.max_header_bytes =
+        l->max_header_bytes > 0 ? l->max_header_bytes : MAMORI_MAIL_MAX_HEADER_BYTES;
+    c->lim.max_message_bytes =
+        l->max_message_bytes > 0 ? l->max_message_bytes : MAMORI_MAIL_MAX_MESSAGE_BYTES;
+    c->lim.max_decoded_bytes =
+        l->max_decoded_bytes > 0 ? l->max_decoded_bytes : MAMORI_MAIL_MAX_DECODED_BYTES;
 }
 
 /* Size of the top-level header block: up to the first empty line. */

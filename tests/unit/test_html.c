@@ -25,7 +25,9 @@ static const struct {
     {"&lt;tag&gt; &amp; &#x3042;&#12356; &nbsp;x", "<tag> & あい \xc2\xa0x\n"},
     {"<pre>  keep\n    spaces</pre>", "  keep\n    spaces\n"},
     {"<img src=x alt=\"ロゴ\"> text", "[ロゴ] text\n"},
-    {"<p>a\x01\x02" "b</p>", "ab\n"},
+    {"<p>a\x01\x02"
+     "b</p>",
+     "ab\n"},
     {"", ""},
 };
 

@@ -108,7 +108,8 @@ test_rfc2047_encode(void **state)
 {
     const char *texts[] = {
         "plain ascii subject",
-        "日本語の件名：①㈱Ⅰ№～ を含むとても長い件名です。折り返しが必要になるくらい長くしておきます。",
+        "日本語の件名：①㈱Ⅰ№～ "
+        "を含むとても長い件名です。折り返しが必要になるくらい長くしておきます。",
         "mixed 日本 and ASCII with a =?fake?= word",
     };
     for (size_t i = 0; i < 3; i++) {
@@ -162,9 +163,9 @@ test_defang(void **state)
         struct mamori_buf b;
         mamori_buf_init(&b, 4096);
         size_t n;
-        assert_int_equal(mamori_defang(cases[i].in, strlen(cases[i].in), cases[i].urls,
-                                       cases[i].mail, &b, &n),
-                         0);
+        assert_int_equal(
+            mamori_defang(cases[i].in, strlen(cases[i].in), cases[i].urls, cases[i].mail, &b, &n),
+            0);
         if (strcmp(b.data, cases[i].want) != 0)
             fail_msg("\"%s\" -> \"%s\", want \"%s\"", cases[i].in, b.data, cases[i].want);
         mamori_buf_done(&b);
@@ -179,10 +180,14 @@ test_safe_filename(void **state)
         bool suspicious;
     } cases[] = {
         {"見積書.xlsx", "見積書.xlsx", false},
-        {"請求書\xe2\x80\xae" "fdp.exe", "請求書fdp.exe", true},
+        {"請求書\xe2\x80\xae"
+         "fdp.exe",
+         "請求書fdp.exe", true},
         {"report.pdf.exe", "report.pdf.exe", true},
         {"photo.jpg          .scr", "photo.jpg          .scr", true},
-        {"a\x01" "b\tc.txt", "abc.txt", true},
+        {"a\x01"
+         "b\tc.txt",
+         "abc.txt", true},
         {"../../etc/passwd", ".._.._etc_passwd", true},
         {"zw\xe2\x80\x8bsp.txt", "zwsp.txt", true},
         {"bad\xff.txt", "bad\xef\xbf\xbd.txt", true},
@@ -238,7 +243,8 @@ review_form(const struct mamori_mail_result *r)
 {
     struct mamori_buf b;
     mamori_buf_init(&b, (size_t)1 << 30);
-    mamori_buf_printf(&b, "# verdict: %s%s%s\n", r->verdict == MAMORI_MAIL_HELD ? "held" : "sanitized",
+    mamori_buf_printf(&b, "# verdict: %s%s%s\n",
+                      r->verdict == MAMORI_MAIL_HELD ? "held" : "sanitized",
                       r->held_reason ? " " : "", r->held_reason ? r->held_reason : "");
     mamori_buf_puts(&b, "# defects:");
     for (size_t i = 0; i < r->n_defects; i++)
@@ -471,52 +477,62 @@ test_eicar_wrappings(void **state)
         const char *fmt; /* %s: the encoded zip */
         const struct mamori_buf *enc;
     } wraps[] = {
-        {"zip attachment", "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-                           "text/plain\n\nsee attached\n--b\nContent-Type: application/zip; "
-                           "name=a.zip\nContent-Transfer-Encoding: base64\n\n%s--b--\n",
+        {"zip attachment",
+         "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+         "text/plain\n\nsee attached\n--b\nContent-Type: application/zip; "
+         "name=a.zip\nContent-Transfer-Encoding: base64\n\n%s--b--\n",
          &z64},
-        {"zip declared text/plain inline", "Content-Type: text/plain\nContent-Transfer-Encoding: "
-                                           "base64\n\n%s",
+        {"zip declared text/plain inline",
+         "Content-Type: text/plain\nContent-Transfer-Encoding: "
+         "base64\n\n%s",
          &z64},
-        {"zip declared text/html", "Content-Type: text/html\nContent-Transfer-Encoding: base64\n\n%s",
-         &z64},
-        {"zip quoted-printable", "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-                                 "application/octet-stream\nContent-Transfer-Encoding: "
-                                 "quoted-printable\n\n%s\n--b--\n",
+        {"zip declared text/html",
+         "Content-Type: text/html\nContent-Transfer-Encoding: base64\n\n%s", &z64},
+        {"zip quoted-printable",
+         "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+         "application/octet-stream\nContent-Transfer-Encoding: "
+         "quoted-printable\n\n%s\n--b--\n",
          &qp},
-        {"zip uuencoded", "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-                          "application/octet-stream; name=e.zip\nContent-Transfer-Encoding: "
-                          "x-uuencode\n\n%s--b--\n",
+        {"zip uuencoded",
+         "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+         "application/octet-stream; name=e.zip\nContent-Transfer-Encoding: "
+         "x-uuencode\n\n%s--b--\n",
          &uu},
-        {"zip in forwarded message", "Content-Type: message/rfc822\n\nFrom: x@example.net\n"
-                                     "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
-                                     "boundary=i\n\n--i\nContent-Type: text/plain\n\nfwd\n--i\n"
-                                     "Content-Type: application/zip\nContent-Transfer-Encoding: "
-                                     "base64\n\n%s--i--\n",
+        {"zip in forwarded message",
+         "Content-Type: message/rfc822\n\nFrom: x@example.net\n"
+         "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+         "boundary=i\n\n--i\nContent-Type: text/plain\n\nfwd\n--i\n"
+         "Content-Type: application/zip\nContent-Transfer-Encoding: "
+         "base64\n\n%s--i--\n",
          &z64},
-        {"zip in alternative", "Content-Type: multipart/alternative; boundary=a\n\n--a\n"
-                               "Content-Type: text/plain\n\nplain\n--a\nContent-Type: "
-                               "application/zip\nContent-Transfer-Encoding: base64\n\n%s--a--\n",
+        {"zip in alternative",
+         "Content-Type: multipart/alternative; boundary=a\n\n--a\n"
+         "Content-Type: text/plain\n\nplain\n--a\nContent-Type: "
+         "application/zip\nContent-Transfer-Encoding: base64\n\n%s--a--\n",
          &z64},
-        {"zip in related", "Content-Type: multipart/related; boundary=r\n\n--r\nContent-Type: "
-                           "text/html\n\n<p>hi</p>\n--r\nContent-Type: image/png\n"
-                           "Content-Transfer-Encoding: base64\n\n%s--r--\n",
+        {"zip in related",
+         "Content-Type: multipart/related; boundary=r\n\n--r\nContent-Type: "
+         "text/html\n\n<p>hi</p>\n--r\nContent-Type: image/png\n"
+         "Content-Transfer-Encoding: base64\n\n%s--r--\n",
          &z64},
-        {"zip in signed", "Content-Type: multipart/signed; boundary=s\n\n--s\nContent-Type: "
-                          "text/plain\n\nsigned\n--s\nContent-Type: "
-                          "application/pkcs7-signature\nContent-Transfer-Encoding: base64\n\n%s"
-                          "--s--\n",
+        {"zip in signed",
+         "Content-Type: multipart/signed; boundary=s\n\n--s\nContent-Type: "
+         "text/plain\n\nsigned\n--s\nContent-Type: "
+         "application/pkcs7-signature\nContent-Transfer-Encoding: base64\n\n%s"
+         "--s--\n",
          &z64},
-        {"zip deep in mixed", "Content-Type: multipart/mixed; boundary=1\n\n--1\nContent-Type: "
-                              "multipart/mixed; boundary=2\n\n--2\nContent-Type: multipart/mixed; "
-                              "boundary=3\n\n--3\nContent-Type: application/zip\n"
-                              "Content-Transfer-Encoding: base64\n\n%s--3--\n--2--\n--1--\n",
+        {"zip deep in mixed",
+         "Content-Type: multipart/mixed; boundary=1\n\n--1\nContent-Type: "
+         "multipart/mixed; boundary=2\n\n--2\nContent-Type: multipart/mixed; "
+         "boundary=3\n\n--3\nContent-Type: application/zip\n"
+         "Content-Transfer-Encoding: base64\n\n%s--3--\n--2--\n--1--\n",
          &z64},
         {"zip as the whole body, no MIME type", "Content-Transfer-Encoding: base64\n\n%s", &z64},
-        {"zip with RFC 2231 name", "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
-                                   "Content-Type: application/zip\nContent-Disposition: "
-                                   "attachment; filename*=UTF-8''%%E8%%AB%%8B%%E6%%B1%%82.zip\n"
-                                   "Content-Transfer-Encoding: base64\n\n%s--b--\n",
+        {"zip with RFC 2231 name",
+         "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+         "Content-Type: application/zip\nContent-Disposition: "
+         "attachment; filename*=UTF-8''%%E8%%AB%%8B%%E6%%B1%%82.zip\n"
+         "Content-Transfer-Encoding: base64\n\n%s--b--\n",
          &z64},
     };
     struct mamori_buf e64;
@@ -558,11 +574,11 @@ test_eicar_wrappings(void **state)
 static bool
 has_html_tag(const char *s)
 {
-    static const char *const names[] = {"html", "head", "body", "div", "span", "p", "a", "img",
-                                        "table", "tr", "td", "th", "br", "font", "meta",
-                                        "script", "style", "iframe", "form", "input", "li", "ul",
-                                        "ol", "b", "i", "u", "h1", "h2", "h3", "center", "link",
-                                        "object", "embed", "svg", "title", "hr", NULL};
+    static const char *const names[] = {
+        "html", "head",   "body",  "div",  "span",  "p",      "a",     "img",    "table", "tr",
+        "td",   "th",     "br",    "font", "meta",  "script", "style", "iframe", "form",  "input",
+        "li",   "ul",     "ol",    "b",    "i",     "u",      "h1",    "h2",     "h3",    "center",
+        "link", "object", "embed", "svg",  "title", "hr",     NULL};
     for (const char *p = strchr(s, '<'); p; p = strchr(p + 1, '<')) {
         const char *q = p + 1;
         if (strncmp(q, "!--", 3) == 0 || strncasecmp(q, "!doctype", 8) == 0)
@@ -571,8 +587,8 @@ has_html_tag(const char *s)
             q++;
         for (const char *const *n = names; *n; n++) {
             size_t l = strlen(*n);
-            if (strncasecmp(q, *n, l) == 0 && (q[l] == '>' || q[l] == '/' || q[l] == ' ' ||
-                                               q[l] == '\t' || q[l] == '\n'))
+            if (strncasecmp(q, *n, l) == 0 &&
+                (q[l] == '>' || q[l] == '/' || q[l] == ' ' || q[l] == '\t' || q[l] == '\n'))
                 return true;
         }
     }
@@ -649,8 +665,8 @@ test_corpus(void **state)
         free(path);
     }
     closedir(d);
-    fprintf(stderr, "# corpus: %zu messages, %zu bytes, %zu held, slowest %.3f s\n", n, bytes,
-            held, slowest);
+    fprintf(stderr, "# corpus: %zu messages, %zu bytes, %zu held, slowest %.3f s\n", n, bytes, held,
+            slowest);
     assert_true(n >= 1000);
     assert_true(slowest < 5.0);
     assert_int_equal(failed, 0);
