@@ -44,8 +44,9 @@ fuzz: deps $(BUILD_FUZZ)/build.ninja
 	scripts/fuzz $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 bench: deps all
-	ninja -C $(BUILD) bench/bench_auditlog
+	ninja -C $(BUILD) bench/bench_auditlog bench/bench_mail
 	$(BUILD)/bench/bench_auditlog
+	bench/run-mail $(BUILD) 4
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

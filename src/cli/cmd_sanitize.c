@@ -1,5 +1,9 @@
 /*
- * mamori sanitize mail [IN...] [-o OUT | --out-dir DIR] [--report FILE.json]
+ * mamori sanitize mail [IN...] [-o OUT | --out-dir DIR] [--report FILE.json] [--record]
+ *
+ * With --record (and an instance), every decision goes to the audit log as "mail.sanitize",
+ * clause 6(3)②, the report as details; a message is reported written only once its record
+ * is in the log.
  *
  * Exit codes follow sysexits so Postfix pipe(8) understands them: 0 every output written
  * (sanitized, or a notice that the message was held), 64 usage, 65 an input could not be read,
@@ -36,9 +40,36 @@ output_path(struct cli *c, const char *in)
     return strdup(c->output ? c->output : "-");
 }
 
+/* Appends the decision about one message to the audit log. */
+static int
+record(struct cli *c, struct mamori_instance *inst, const char *in,
+       const struct mamori_mail_result *res)
+{
+    struct mamori_buf details;
+    struct mamori_json j;
+    mamori_buf_init(&details, (size_t)1 << 24);
+    mamori_json_init(&j, &details, false);
+    mamori_mail_report_json(res, &j);
+    int r = mamori_json_finish(&j);
+    struct mamori_record rec = {
+        .actor = c->as ? c->as : "cli",
+        .action = "mail.sanitize",
+        .object = res->message_id ? res->message_id : in,
+        .decision = res->verdict == MAMORI_MAIL_HELD ? "held" : "sanitized",
+        .clause = "6(3)②",
+        .details = details.data,
+    };
+    if (r == 0)
+        r = mamori_instance_record(inst, &rec);
+    mamori_buf_done(&details);
+    if (r < 0)
+        cli_error(_("cannot record in the audit log: %s"), mamori_strerror(r));
+    return r;
+}
+
 static int
 sanitize_one(struct cli *c, const char *in, const struct mamori_mail_options *opts,
-             struct mamori_json *report)
+             struct mamori_instance *inst, struct mamori_json *report)
 {
     char *data = NULL;
     size_t len = 0;
@@ -61,7 +92,9 @@ sanitize_one(struct cli *c, const char *in, const struct mamori_mail_options *op
     }
     char *out = output_path(c, in);
     int rc = 0;
-    if (!out) {
+    /* Not written when the path cannot be made, or when the decision could not be logged:
+     * a decision that is not in the log did not happen. */
+    if (!out || (inst && record(c, inst, in, res) < 0)) {
         rc = EX_TEMPFAIL;
     } else if (strcmp(out, "-") == 0) {
         if (fwrite(res->output, 1, res->output_len, stdout) != res->output_len ||
@@ -105,10 +138,16 @@ cmd_sanitize_mail(struct cli *c)
             return EX_CANTCREAT;
         }
     }
-    struct mamori_policy *p;
-    int rc = cli_load_policy(c, &p, NULL);
-    if (rc)
+    struct mamori_instance *inst = NULL;
+    int rc = 0;
+    if (c->record && (rc = cli_open_instance(c, &inst)))
         return rc;
+    struct mamori_policy *p;
+    rc = cli_load_policy(c, &p, NULL);
+    if (rc) {
+        mamori_instance_close(inst);
+        return rc;
+    }
     struct mamori_mail_options opts;
     mamori_mail_options_from_policy(p, &opts);
     magic_t magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
@@ -128,7 +167,7 @@ cmd_sanitize_mail(struct cli *c)
     int worst = 0;
     for (int i = 0; i < (c->n_args ? c->n_args : 1); i++) {
         const char *in = c->n_args ? c->args[i] : "-";
-        int r = sanitize_one(c, in, &opts, c->report ? &j : NULL);
+        int r = sanitize_one(c, in, &opts, inst, c->report ? &j : NULL);
         if (r == EX_TEMPFAIL || (r && worst != EX_TEMPFAIL))
             worst = r;
         if (many && !c->report && c->n_args > 20 && (i + 1) % 100 == 0)
@@ -151,5 +190,7 @@ cmd_sanitize_mail(struct cli *c)
     if (magic)
         magic_close(magic);
     mamori_policy_free(p);
+    if (mamori_instance_close(inst) < 0 && !worst)
+        worst = EX_TEMPFAIL;
     return worst;
 }

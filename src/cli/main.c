@@ -41,8 +41,9 @@ static const struct cli_command commands[] = {
      N_("sign the current tree and print the checkpoint (a witness for another zone or WORM "
         "media)"),
      cmd_log_checkpoint},
-    {"sanitize mail", 0, 100000, OPT_OUTPUT | OPT_OUT_DIR | OPT_REPORT | OPT_POLICY,
-     "sanitize mail [IN...] [-o OUT | --out-dir DIR] [--report FILE.json] [--policy FILE]",
+    {"sanitize mail", 0, 100000,
+     OPT_OUTPUT | OPT_OUT_DIR | OPT_REPORT | OPT_POLICY | OPT_RECORD | OPT_AS,
+     "sanitize mail [IN...] [-o OUT | --out-dir DIR] [--report FILE.json] [--record [--as USER]]",
      N_("convert internet mail to text (メール無害化); standard input and output without files"),
      cmd_sanitize_mail},
 };

@@ -430,6 +430,8 @@ static const struct {
     {"part-without-headers", "ヘッダーも内容もないパートがあります",
      "a part without headers or content"},
     {"unknown-transfer-encoding", "未知の転送エンコーディングです", "an unknown transfer encoding"},
+    {"boundary-in-header", "パートのヘッダー内に境界があります",
+     "a boundary inside a part's headers"},
     {"duplicate-boundary", "マルチパートの境界が重複しています", "a multipart boundary is reused"},
     {"limit-depth", "入れ子が深すぎます", "nesting too deep"},
     {"limit-parts", "パートが多すぎます", "too many parts"},

@@ -179,7 +179,9 @@ on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer u
         mail_defect(c, "invalid-address-list");
         break;
     case GMIME_WARN_PART_WITHOUT_CONTENT:
-        mail_defect(c, "part-without-content");
+        /* A boundary line inside a part's headers: which part the lines after it belong
+         * to is the parser's guess. */
+        mail_hold(c, "boundary-in-header");
         break;
     default:
         mail_defect(c, "parser-warning-%d", (int)code);

@@ -105,6 +105,36 @@ check "the export taken before still verifies offline" 0 "$MAMORI" log verify --
 head -c 200 "$T/log.export" >"$T/cut.export"
 check "a cut export fails" 1 "$MAMORI" log verify --file "$T/cut.export" --key "$I/keys/audit.pub"
 
+# --- sanitize mail -----------------------------------------------------------------------
+D="$SRC/tests/data/mail"
+check "sanitize mail from standard input" 0 sh -c "\"$MAMORI\" sanitize mail < \"$D/ppap-encrypted-zip.eml\""
+expect "the output says what was done" "$T/out" "^X-Mamori-Sanitized: text-converted attachments-removed=1$"
+expect "and names the original" "$T/out" "^X-Mamori-Original: sha256:[0-9a-f]{64}$"
+expect "one text/plain UTF-8 part" "$T/out" "^Content-Type: text/plain; charset=UTF-8$"
+if LC_ALL=C grep -q "$(printf '[\200-\377]')" "$T/out"; then not_ok "the output is 7-bit"; else ok "the output is 7-bit"; fi
+check "sanitize mail -o and --report" 0 "$MAMORI" sanitize mail "$D/iso2022jp-nec.eml" -o "$T/nec.out" --report "$T/nec.json"
+expect "the report has the decoded subject" "$T/nec.json" '"subject": "①㈱Ⅰ№～ test"'
+expect "the report lists the verdict" "$T/nec.json" '"verdict": "sanitized"'
+check "a held message still exits 0 with a notice" 0 "$MAMORI" sanitize mail "$D/conflicting-content-type.eml" -o "$T/held.out"
+expect "the notice says held and why" "$T/held.out" "^X-Mamori-Sanitized: held reason=conflicting-header$"
+check "batch into a directory" 0 "$MAMORI" sanitize mail "$D/plain-ascii.eml" "$D/zip-as-text.eml" --out-dir "$T/batch" --report "$T/batch.json"
+if [ -f "$T/batch/plain-ascii.eml" ] && [ -f "$T/batch/zip-as-text.eml" ]; then ok "one output per input"; else not_ok "one output per input" "$(ls "$T/batch")"; fi
+expect "the batch report is an array with both" "$T/batch.json" '"input": ".*zip-as-text.eml"'
+check "several inputs without --out-dir is a usage error" 64 "$MAMORI" sanitize mail "$D/plain-ascii.eml" "$D/zip-as-text.eml"
+check "an unreadable input exits 65" 65 "$MAMORI" sanitize mail "$T/no-such.eml" -o "$T/x.out"
+if [ ! -e "$T/x.out" ]; then ok "nothing written for an unreadable input"; else not_ok "nothing written for an unreadable input"; fi
+check "the policy's url mode applies (keep)" 0 sh -c "sed 's/  urls: defang/  urls: keep/' \"$EXAMPLE\" > \"$T/keep.yaml\" && \"$MAMORI\" sanitize mail --policy \"$T/keep.yaml\" \"$D/plain-ascii.eml\" | sed '1,/^\$/d' | base64 -d"
+expect "URLs kept as written" "$T/out" "https://docs.example.com/a/b"
+check "and by default they are defanged" 0 sh -c "\"$MAMORI\" sanitize mail \"$D/plain-ascii.eml\" | sed '1,/^\$/d' | base64 -d"
+expect "hxxps[:]// in the text" "$T/out" "hxxps\\[:\\]//docs\\[\\.\\]example"
+
+I2="$T/city2"
+check "a second instance" 0 "$MAMORI" init "$I2"
+check "sanitize mail --record into the instance's log" 0 "$MAMORI" -C "$I2" sanitize mail --record --as gateway "$D/ppap-encrypted-zip.eml" -o "$T/rec.out"
+check "log show after a recorded sanitize" 0 "$MAMORI" -C "$I2" log show --json
+expect "the decision is in the log with its report" "$T/out" '"actor":"gateway","action":"mail.sanitize","object":"[^"]*","decision":"sanitized","clause":"6\(3\)②","details":"\{.*mitsumori.zip'
+check "the log still verifies" 0 "$MAMORI" -C "$I2" log verify
+
 # --- matrix ------------------------------------------------------------------------------
 check "policy matrix in Japanese" 0 "$MAMORI" --lang ja policy matrix --policy "$EXAMPLE"
 expect "matrix shows メールテキスト化 for internet to LGWAN" "$T/out" "メールテキスト化 +smtp +internet → lgwan \(mail-in\)"
