@@ -210,7 +210,7 @@ detect_and_convert(const char *in, size_t len, struct mamori_buf *out, const cha
     if (U_SUCCESS(e)) {
         /* A sample is enough to rank candidates; the winner must still convert the whole
          * text strictly. */
-        ucsdet_setText(det, in, (int32_t)(len > 8192 ? 8192 : len), &e);
+        ucsdet_setText(det, in, (int32_t)(len > 2048 ? 2048 : len), &e);
         int32_t n = 0;
         const UCharsetMatch **m = ucsdet_detectAll(det, &n, &e);
         /* Japanese candidates first, in the detector's order, then the rest: this is
