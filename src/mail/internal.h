@@ -33,6 +33,8 @@ struct mail_ctx {
     bool binary_text; /* the last text part decoded was a file, not text */
     const char *boundaries[MAMORI_MAIL_MAX_DEPTH_HARD]; /* of the enclosing multiparts */
     int n_boundaries;
+    GMimePart *predecoded_part; /* a text part already decoded into predecoded */
+    struct mamori_buf predecoded;
     size_t forwarded;
     int error; /* the environment failed (memory): nothing can be written */
 };

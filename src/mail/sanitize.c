@@ -371,12 +371,19 @@ html_text_of(struct mail_ctx *c, GMimePart *part, struct mamori_buf *out)
     return ok;
 }
 
-/* Plain part to text: an HTML document sent as text/plain is converted like HTML. */
+/* Plain part to text: an HTML document sent as text/plain is converted like HTML. The text
+ * may have been decoded already (an alternative's plain part, for the stub check). */
 static bool
 plain_text_of(struct mail_ctx *c, GMimePart *part, struct mamori_buf *out)
 {
-    if (!text_of(c, part, out))
+    if (c->predecoded_part == part) {
+        mamori_buf_done(out);
+        *out = c->predecoded;
+        mamori_buf_init(&c->predecoded, 0);
+        c->predecoded_part = NULL;
+    } else if (!text_of(c, part, out)) {
         return false;
+    }
     if (!looks_like_html(out))
         return true;
     mail_defect(c, "html-in-text-part");
@@ -519,12 +526,19 @@ walk_alternative(struct mail_ctx *c, GMimeMultipart *mp, int depth, bool forward
     }
     int chosen = plain >= 0 ? plain : rich;
     if (plain >= 0 && rich >= 0) {
+        GMimePart *pp = GMIME_PART(g_mime_multipart_get_part(mp, plain));
         struct mamori_buf t;
         mamori_buf_init(&t, (size_t)c->lim.max_decoded_bytes);
-        size_t decoded = c->decoded;
-        if (text_of(c, GMIME_PART(g_mime_multipart_get_part(mp, plain)), &t) && plain_is_stub(&t))
+        bool ok = text_of(c, pp, &t);
+        if (ok && plain_is_stub(&t)) {
             chosen = rich;
-        c->decoded = decoded; /* counted again when walked */
+        } else if (ok) {
+            /* Kept for the walk, which would otherwise decode it again. */
+            mamori_buf_done(&c->predecoded);
+            c->predecoded = t;
+            c->predecoded_part = pp;
+            mamori_buf_init(&t, 0);
+        }
         c->binary_text = false;
         mamori_buf_done(&t);
     }
@@ -737,6 +751,7 @@ mamori_mail_sanitize(const char *data, size_t len, const struct mamori_mail_opti
     if (c.parser_options)
         g_mime_parser_options_free(c.parser_options);
     mamori_buf_done(&c.text);
+    mamori_buf_done(&c.predecoded);
     if (r < 0) {
         mamori_arena_free(c.arena);
         return r;
