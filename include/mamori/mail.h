@@ -108,6 +108,12 @@ struct mamori_mail_result *mamori_mail_result_free(struct mamori_mail_result *r)
  * attachments with hashes). */
 int mamori_mail_report_json(const struct mamori_mail_result *r, struct mamori_json *j);
 
+/* A result as typed frames, for a sandboxed worker to send to its parent (attachment bytes
+ * are not included). Decoding treats the bytes as hostile: MAMORI_E_SYNTAX for anything but
+ * a well-formed result with a 7-bit output. */
+int mamori_mail_result_encode(const struct mamori_mail_result *r, struct mamori_buf *out);
+int mamori_mail_result_decode(const char *data, size_t len, struct mamori_mail_result **ret);
+
 /* ---- pieces, exposed for tests and for the file engine ---------------------------------- */
 
 enum mamori_charset_flags {

@@ -5,6 +5,10 @@
  * clause 6(3)②, the report as details; a message is reported written only once its record
  * is in the log.
  *
+ * Each message is parsed in a sandboxed worker (mamori/sandbox.h): no privileges, no files, no
+ * network; this process only reads the input, and decodes, checks and writes what the worker
+ * sends back. A worker that crashes or hangs costs that message a temporary failure.
+ *
  * Exit codes follow sysexits so Postfix pipe(8) understands them: 0 every output written
  * (sanitized, or a notice that the message was held), 64 usage, 65 an input could not be read,
  * 75 a temporary failure (nothing written for that message).
@@ -18,11 +22,45 @@
 
 #include "cli.h"
 #include "mamori/mail.h"
+#include "mamori/sandbox.h"
+
+struct mail_job {
+    struct mamori_mail_options opts;
+    magic_t magic;
+};
 
 static const char *
 detect(void *ctx, const void *data, size_t len)
 {
     return magic_buffer(ctx, data, len);
+}
+
+/* In the worker, before its sandbox closes: the type database is a file. */
+static int
+job_init(void *ctx)
+{
+    struct mail_job *j = ctx;
+    mamori_mail_init();
+    j->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
+    if (j->magic && magic_load(j->magic, NULL) == 0) {
+        j->opts.detect = detect;
+        j->opts.detect_ctx = j->magic;
+    }
+    return 0;
+}
+
+/* In the worker: one message in, the result as frames out. */
+static int
+job_run(void *ctx, const char *req, size_t len, struct mamori_buf *resp)
+{
+    struct mail_job *j = ctx;
+    struct mamori_mail_result *res;
+    int r = mamori_mail_sanitize(req, len, &j->opts, &res);
+    if (r < 0)
+        return r;
+    r = mamori_mail_result_encode(res, resp);
+    mamori_mail_result_free(res);
+    return r;
 }
 
 /* Where the output of input i goes: -o, --out-dir/NAME, or standard output ("-"). */
@@ -69,7 +107,8 @@ record(struct cli *c, struct mamori_instance *inst, const char *in,
 
 static int
 sanitize_one(struct cli *c, const char *in, const struct mamori_mail_options *opts,
-             struct mamori_instance *inst, struct mamori_json *report)
+             struct mamori_worker_pool *pool, struct mamori_instance *inst,
+             struct mamori_json *report)
 {
     char *data = NULL;
     size_t len = 0;
@@ -83,11 +122,22 @@ sanitize_one(struct cli *c, const char *in, const struct mamori_mail_options *op
         cli_error(_("cannot read %s: %s"), in, mamori_strerror(r));
         return EX_DATAERR;
     }
-    struct mamori_mail_result *res = NULL;
-    r = mamori_mail_sanitize(data, len, opts, &res);
+    struct mamori_buf resp;
+    mamori_buf_init(&resp, MAMORI_FRAME_MAX);
+    r = mamori_worker_pool_run(pool, data, len, &resp);
     free(data);
+    struct mamori_mail_result *res = NULL;
+    if (r >= 0)
+        r = mamori_mail_result_decode(resp.data ? resp.data : "", resp.len, &res);
+    mamori_buf_done(&resp);
     if (r < 0) {
-        cli_error(_("cannot sanitize %s now: %s"), in, mamori_strerror(r));
+        if (r == -ETIMEDOUT || r == -ECHILD || r == -EPROTO || r == MAMORI_E_SYNTAX)
+            cli_error(_("the sandboxed worker failed on %s (%s); nothing was written"), in,
+                      r == -ETIMEDOUT ? _("time limit")
+                      : r == -ECHILD  ? _("it stopped")
+                                      : _("it sent something malformed"));
+        else
+            cli_error(_("cannot sanitize %s now: %s"), in, mamori_strerror(r));
         return EX_TEMPFAIL;
     }
     char *out = output_path(c, in);
@@ -148,14 +198,15 @@ cmd_sanitize_mail(struct cli *c)
         mamori_instance_close(inst);
         return rc;
     }
-    struct mamori_mail_options opts;
-    mamori_mail_options_from_policy(p, &opts);
-    magic_t magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
-    if (magic && magic_load(magic, NULL) == 0) {
-        opts.detect = detect;
-        opts.detect_ctx = magic;
+    struct mail_job job = {0};
+    mamori_mail_options_from_policy(p, &job.opts);
+    struct mamori_worker_pool *pool;
+    struct mamori_worker_options wo = {.timeout_ms = 60000};
+    if (mamori_worker_pool_new(job_run, job_init, &job, &wo, &pool) < 0) {
+        mamori_policy_free(p);
+        mamori_instance_close(inst);
+        return EX_OSERR;
     }
-    mamori_mail_init();
 
     struct mamori_buf rb;
     struct mamori_json j;
@@ -167,7 +218,7 @@ cmd_sanitize_mail(struct cli *c)
     int worst = 0;
     for (int i = 0; i < (c->n_args ? c->n_args : 1); i++) {
         const char *in = c->n_args ? c->args[i] : "-";
-        int r = sanitize_one(c, in, &opts, inst, c->report ? &j : NULL);
+        int r = sanitize_one(c, in, &job.opts, pool, inst, c->report ? &j : NULL);
         if (r == EX_TEMPFAIL || (r && worst != EX_TEMPFAIL))
             worst = r;
         if (many && !c->report && c->n_args > 20 && (i + 1) % 100 == 0)
@@ -187,8 +238,7 @@ cmd_sanitize_mail(struct cli *c)
         }
     }
     mamori_buf_done(&rb);
-    if (magic)
-        magic_close(magic);
+    mamori_worker_pool_free(pool);
     mamori_policy_free(p);
     if (mamori_instance_close(inst) < 0 && !worst)
         worst = EX_TEMPFAIL;
