@@ -99,6 +99,8 @@ int mamori_buf_vprintf(struct mamori_buf *b, const char *fmt, va_list ap) MAMORI
 /* Appends an unsigned integer as 4 or 8 big-endian bytes. */
 int mamori_buf_put_be32(struct mamori_buf *b, uint32_t v);
 int mamori_buf_put_be64(struct mamori_buf *b, uint64_t v);
+/* Makes room for n more bytes now, so later appends do not reallocate. */
+int mamori_buf_reserve(struct mamori_buf *b, size_t n);
 /* Hands the data to the caller (who frees it) and leaves the buffer empty. */
 char *mamori_buf_steal(struct mamori_buf *b, size_t *ret_len);
 

@@ -58,6 +58,17 @@ reserve(struct mamori_buf *b, size_t extra)
 }
 
 int
+mamori_buf_reserve(struct mamori_buf *b, size_t n)
+{
+    /* Never more than the buffer may ever hold. */
+    size_t room = b->max > b->len ? b->max - b->len : 0;
+    int r = reserve(b, n < room ? n : room);
+    if (r == 0 && b->data && b->len == 0)
+        b->data[0] = '\0';
+    return r;
+}
+
+int
 mamori_buf_append(struct mamori_buf *b, const void *p, size_t n)
 {
     int r = reserve(b, n);

@@ -63,10 +63,71 @@ icu_name(const char *label)
 static bool
 is_ascii(const char *in, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+    /* Eight bytes at a time: no high bit set in any of them. */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, in + i, 8);
+        if (w & 0x8080808080808080ull)
+            return false;
+    }
+    for (; i < len; i++)
         if ((unsigned char)in[i] >= 0x80)
             return false;
     return true;
+}
+
+/* Whether bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+static bool
+valid_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        if (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                p += 8;
+                continue;
+            }
+        }
+        unsigned char c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (n == 0 || (size_t)(end - p) < n)
+            return false;
+        for (size_t i = 1; i < n; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+            (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+/* Whether ICU has the label in its alias table (no converter is loaded). */
+static bool
+known_to_icu(const char *label)
+{
+    UErrorCode e = U_ZERO_ERROR;
+    return ucnv_countAliases(icu_name(label), &e) > 0 && U_SUCCESS(e);
+}
+
+/* Charsets in which ASCII bytes do not mean ASCII characters. */
+static bool
+ascii_incompatible(const char *name)
+{
+    static const char *const prefixes[] = {"utf-16", "utf-32", "ucs", "utf-7", "utf7",
+                                           "ibm-037", "ebcdic", "cp037", "cp500", "ibm037", NULL};
+    for (const char *const *p = prefixes; *p; p++)
+        if (strncasecmp(name, *p, strlen(*p)) == 0)
+            return true;
+    return false;
 }
 
 /* Length of the ISO-2022 escape sequence at p, or 0. */
@@ -200,9 +261,9 @@ detect_and_convert(const char *in, size_t len, struct mamori_buf *out, const cha
         *ret_name = "US-ASCII";
         return mamori_buf_append(out, in, len);
     }
-    if (convert("UTF-8", in, len, true, out) == 0) {
+    if (valid_utf8(in, len)) {
         *ret_name = "UTF-8";
-        return 0;
+        return mamori_buf_append(out, in, len);
     }
     UErrorCode e = U_ZERO_ERROR;
     UCharsetDetector *det = ucsdet_open(&e);
@@ -280,6 +341,14 @@ mamori_charset_to_utf8(const char *charset, const char *in, size_t len, struct m
                          ? MAMORI_CHARSET_MISLABELLED
                          : MAMORI_CHARSET_DETECTED;
         }
+    } else if (!ascii_incompatible(charset) && is_ascii(in, len) && !memchr(in, 0x1b, len) &&
+               known_to_icu(charset)) {
+        /* ASCII means ASCII in every charset mail uses (but the UTF-16/32/7 and EBCDIC
+         * ones): nothing to convert. An escape could start ISO-2022: that goes to ICU. */
+        r = mamori_buf_append(out, in, len);
+    } else if ((strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0) &&
+               valid_utf8(in, len)) {
+        r = mamori_buf_append(out, in, len);
     } else {
         const char *name = icu_name(charset);
         /* 7-bit ISO-2022-JP with 8-bit bytes is really something else (usually Shift_JIS). */

@@ -573,11 +573,19 @@ mail_write_output(struct mail_ctx *c, GMimeMessage *msg, const char *data, size_
     mamori_buf_init(&body, max);
     mamori_buf_init(&out, max * 2);
     size_t urls = 0;
-    int r = 0;
-    if (!c->held && c->text.len) {
+    /* Sized once: the text grows little on the way (defanging, the notice), and the base64
+     * body by a third. */
+    int r = mamori_buf_reserve(&text, c->text.len + c->text.len / 8 + 256);
+    if (r == 0)
+        r = mamori_buf_reserve(&body, c->text.len + c->text.len / 8 + 8192);
+    if (r == 0)
+        r = mamori_buf_reserve(&out, (c->text.len + c->text.len / 8 + 8192) / 3 * 4 + 16384);
+    if (!c->held && c->text.len && r == 0) {
         struct mamori_buf cleaned;
         mamori_buf_init(&cleaned, max);
-        r = clean_text(c->text.data, c->text.len, &cleaned);
+        r = mamori_buf_reserve(&cleaned, c->text.len + 64);
+        if (r == 0)
+            r = clean_text(c->text.data, c->text.len, &cleaned);
         if (r == 0)
             r = mamori_defang(cleaned.data ? cleaned.data : "", cleaned.len, c->opts->urls,
                               c->opts->mailto, &text, &urls);

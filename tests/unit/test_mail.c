@@ -108,8 +108,8 @@ test_rfc2047_encode(void **state)
 {
     const char *texts[] = {
         "plain ascii subject",
-        "日本語の件名：①㈱Ⅰ№～ "
-        "を含むとても長い件名です。折り返しが必要になるくらい長くしておきます。",
+        ("日本語の件名：①㈱Ⅰ№～ "
+         "を含むとても長い件名です。折り返しが必要になるくらい長くしておきます。"),
         "mixed 日本 and ASCII with a =?fake?= word",
     };
     for (size_t i = 0; i < 3; i++) {
