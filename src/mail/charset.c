@@ -96,7 +96,10 @@ valid_utf8(const char *s, size_t len)
             p++;
             continue;
         }
-        size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+                   : c >= 0xe0 && c <= 0xef ? 3
+                   : c >= 0xf0 && c <= 0xf4 ? 4
+                                            : 0;
         if (n == 0 || (size_t)(end - p) < n)
             return false;
         for (size_t i = 1; i < n; i++)
@@ -122,8 +125,8 @@ known_to_icu(const char *label)
 static bool
 ascii_incompatible(const char *name)
 {
-    static const char *const prefixes[] = {"utf-16", "utf-32", "ucs", "utf-7", "utf7",
-                                           "ibm-037", "ebcdic", "cp037", "cp500", "ibm037", NULL};
+    static const char *const prefixes[] = {"utf-16", "utf-32", "ucs",   "utf-7",  "utf7", "ibm-037",
+                                           "ebcdic", "cp037",  "cp500", "ibm037", NULL};
     for (const char *const *p = prefixes; *p; p++)
         if (strncasecmp(name, *p, strlen(*p)) == 0)
             return true;
@@ -316,6 +319,18 @@ detect_and_convert(const char *in, size_t len, struct mamori_buf *out, const cha
     return MAMORI_E_SYNTAX;
 }
 
+/* Whether labelled text is already what UTF-8 output would be: ASCII in an ASCII-compatible
+ * charset ICU knows (UTF-16/32/7 and EBCDIC are not; an escape could start ISO-2022, so that
+ * goes to ICU), or valid UTF-8 labelled UTF-8. */
+static bool
+already_utf8(const char *charset, const char *in, size_t len)
+{
+    if (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0)
+        return valid_utf8(in, len);
+    return !ascii_incompatible(charset) && is_ascii(in, len) && !memchr(in, 0x1b, len) &&
+           known_to_icu(charset);
+}
+
 int
 mamori_charset_to_utf8(const char *charset, const char *in, size_t len, struct mamori_buf *out,
                        unsigned *ret_flags)
@@ -341,13 +356,7 @@ mamori_charset_to_utf8(const char *charset, const char *in, size_t len, struct m
                          ? MAMORI_CHARSET_MISLABELLED
                          : MAMORI_CHARSET_DETECTED;
         }
-    } else if (!ascii_incompatible(charset) && is_ascii(in, len) && !memchr(in, 0x1b, len) &&
-               known_to_icu(charset)) {
-        /* ASCII means ASCII in every charset mail uses (but the UTF-16/32/7 and EBCDIC
-         * ones): nothing to convert. An escape could start ISO-2022: that goes to ICU. */
-        r = mamori_buf_append(out, in, len);
-    } else if ((strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0) &&
-               valid_utf8(in, len)) {
+    } else if (already_utf8(charset, in, len)) {
         r = mamori_buf_append(out, in, len);
     } else {
         const char *name = icu_name(charset);
