@@ -191,6 +191,9 @@ int mamori_fs_fsync_dir(const char *path);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void mamori_hex(const uint8_t *in, size_t n, char *out);
+/* The value of one hex digit (either case) or base64 character, or -1. */
+int mamori_hex_digit(char c);
+int mamori_base64_digit(char c);
 /* Parses exactly 2n lower-case hex digits (the canonical form; upper case is refused). */
 int mamori_unhex(const char *in, size_t in_len, uint8_t *out, size_t n);
 /* Standard base64 with padding; out must hold mamori_base64_len(n) bytes. */

@@ -16,14 +16,16 @@ mamori_hex(const uint8_t *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
+int
+mamori_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
-    return -1; /* lower case only: one text per value */
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }
 
 int
@@ -32,7 +34,11 @@ mamori_unhex(const char *in, size_t in_len, uint8_t *out, size_t n)
     if (in_len != 2 * n)
         return MAMORI_E_SYNTAX;
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+        /* Lower case only: one text per value. */
+        if ((in[2 * i] >= 'A' && in[2 * i] <= 'F') ||
+            (in[2 * i + 1] >= 'A' && in[2 * i + 1] <= 'F'))
+            return MAMORI_E_SYNTAX;
+        int hi = mamori_hex_digit(in[2 * i]), lo = mamori_hex_digit(in[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return MAMORI_E_SYNTAX;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -75,8 +81,8 @@ mamori_base64(const uint8_t *in, size_t n, char *out)
     out[o] = '\0';
 }
 
-static int
-b64val(char c)
+int
+mamori_base64_digit(char c)
 {
     if (c >= 'A' && c <= 'Z')
         return c - 'A';
@@ -108,7 +114,7 @@ mamori_unbase64(const char *in, size_t in_len, uint8_t *out, size_t max, size_t 
             } else {
                 if (pad)
                     return MAMORI_E_SYNTAX;
-                v[k] = b64val(c);
+                v[k] = mamori_base64_digit(c);
                 if (v[k] < 0)
                     return MAMORI_E_SYNTAX;
             }

@@ -19,18 +19,25 @@
 #define OUT_OVERHEAD ((size_t)4 << 20)
 #define MAX_VALUE    ((size_t)64 * 1024)
 
+/* A raw header value on one line: line breaks removed (folding white space stays), tabs as
+ * spaces when tabs is set. */
+static int
+unfold(const char *raw, struct mamori_buf *out, bool tabs)
+{
+    int r = 0;
+    for (const char *p = raw; *p && r == 0; p++)
+        if (*p != '\r' && *p != '\n')
+            r = mamori_buf_putc(out, tabs && *p == '\t' ? ' ' : *p);
+    return r;
+}
+
 int
 mail_header_decode(const char *raw, struct mamori_buf *out, unsigned *ret_flags)
 {
     /* Unfold: a line break followed by white space is white space; other breaks go. */
     struct mamori_buf u;
     mamori_buf_init(&u, MAX_VALUE);
-    int r = 0;
-    for (const char *p = raw; *p && r == 0; p++) {
-        if (*p == '\r' || *p == '\n')
-            continue;
-        r = mamori_buf_putc(&u, *p);
-    }
+    int r = unfold(raw, &u, false);
     const char *s = u.data ? u.data : "";
     size_t n = u.len;
     while (n && (*s == ' ' || *s == '\t'))
@@ -59,10 +66,7 @@ put_ascii_header(struct mail_ctx *c, struct mamori_buf *out, const char *name, c
 {
     struct mamori_buf v;
     mamori_buf_init(&v, MAX_VALUE);
-    int r = 0;
-    for (const char *p = raw; *p && r == 0; p++)
-        if (*p != '\r' && *p != '\n')
-            r = mamori_buf_putc(&v, *p == '\t' ? ' ' : *p);
+    int r = unfold(raw, &v, true);
     const char *s = v.data ? v.data : "";
     while (*s == ' ')
         s++;
@@ -207,10 +211,7 @@ put_address_header(struct mail_ctx *c, struct mamori_buf *out, const char *name,
     struct mamori_buf pre, unfolded;
     mamori_buf_init(&pre, MAX_VALUE);
     mamori_buf_init(&unfolded, MAX_VALUE);
-    int r = 0;
-    for (const char *p = raw; *p && r == 0; p++)
-        if (*p != '\r' && *p != '\n')
-            r = mamori_buf_putc(&unfolded, *p);
+    int r = unfold(raw, &unfolded, false);
     unsigned flags = 0;
     if (r == 0)
         r = mamori_rfc2047_decode_ex(unfolded.data ? unfolded.data : "", unfolded.len, true, &pre,

@@ -80,34 +80,6 @@ flush_raw(struct decoder *d)
     mamori_buf_reset(&d->raw);
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int
-b64val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* Decodes the payload of one encoded-word into out; false when it is not valid. */
 static bool
 decode_payload(char enc, const char *p, size_t n, struct mamori_buf *out)
@@ -118,7 +90,7 @@ decode_payload(char enc, const char *p, size_t n, struct mamori_buf *out)
         for (size_t i = 0; i < n; i++) {
             if (p[i] == '=')
                 break;
-            int v = b64val(p[i]);
+            int v = mamori_base64_digit(p[i]);
             if (v < 0)
                 return false;
             acc = acc << 6 | (uint32_t)v;
@@ -138,7 +110,7 @@ decode_payload(char enc, const char *p, size_t n, struct mamori_buf *out)
         } else if (c == '=') {
             if (i + 2 >= n)
                 return false;
-            int hi = hexval(p[i + 1]), lo = hi < 0 ? -1 : hexval(p[i + 2]);
+            int hi = mamori_hex_digit(p[i + 1]), lo = hi < 0 ? -1 : mamori_hex_digit(p[i + 2]);
             if (hi < 0 || lo < 0)
                 return false;
             c = (char)(hi << 4 | lo);
