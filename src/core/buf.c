@@ -60,12 +60,20 @@ reserve(struct mamori_buf *b, size_t extra)
 int
 mamori_buf_reserve(struct mamori_buf *b, size_t n)
 {
-    /* Never more than the buffer may ever hold. */
+    /* Exactly what is asked for (appends still double from there), never more than the
+     * buffer may ever hold. */
     size_t room = b->max > b->len ? b->max - b->len : 0;
-    int r = reserve(b, n < room ? n : room);
-    if (r == 0 && b->data && b->len == 0)
-        b->data[0] = '\0';
-    return r;
+    size_t need = b->len + (n < room ? n : room) + 1;
+    if (need <= b->cap)
+        return 0;
+    char *p = realloc(b->data, need);
+    if (!p)
+        return -ENOMEM;
+    if (!b->data)
+        p[0] = '\0';
+    b->data = p;
+    b->cap = need;
+    return 0;
 }
 
 int

@@ -13,11 +13,14 @@
 
 #include "mamori/core.h"
 
+/* Reads fd to the end; size_hint (the file's size, when known) sizes the buffer once. */
 static int
-read_fd(int fd, size_t max, char **ret_data, size_t *ret_len)
+read_fd(int fd, size_t max, size_t size_hint, char **ret_data, size_t *ret_len)
 {
     struct mamori_buf b;
     mamori_buf_init(&b, max);
+    if (size_hint && mamori_buf_reserve(&b, size_hint) < 0)
+        return -ENOMEM;
     char chunk[65536];
     for (;;) {
         ssize_t n = read(fd, chunk, sizeof(chunk));
@@ -49,7 +52,7 @@ int
 mamori_fs_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len)
 {
     if (strcmp(path, "-") == 0)
-        return read_fd(STDIN_FILENO, max, ret_data, ret_len);
+        return read_fd(STDIN_FILENO, max, 0, ret_data, ret_len);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return -errno;
@@ -67,7 +70,7 @@ mamori_fs_read_file(const char *path, size_t max, char **ret_data, size_t *ret_l
         close(fd);
         return MAMORI_E_LIMIT;
     }
-    int r = read_fd(fd, max, ret_data, ret_len);
+    int r = read_fd(fd, max, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, ret_data, ret_len);
     close(fd);
     return r;
 }

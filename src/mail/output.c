@@ -579,14 +579,13 @@ mail_write_output(struct mail_ctx *c, GMimeMessage *msg, const char *data, size_
     int r = mamori_buf_reserve(&text, c->text.len + c->text.len / 8 + 256);
     if (r == 0)
         r = mamori_buf_reserve(&body, c->text.len + c->text.len / 8 + 8192);
-    if (r == 0)
-        r = mamori_buf_reserve(&out, (c->text.len + c->text.len / 8 + 8192) / 3 * 4 + 16384);
     if (!c->held && c->text.len && r == 0) {
         struct mamori_buf cleaned;
         mamori_buf_init(&cleaned, max);
         r = mamori_buf_reserve(&cleaned, c->text.len + 64);
         if (r == 0)
             r = clean_text(c->text.data, c->text.len, &cleaned);
+        mamori_buf_done(&c->text); /* each stage is freed once the next one has it */
         if (r == 0)
             r = mamori_defang(cleaned.data ? cleaned.data : "", cleaned.len, c->opts->urls,
                               c->opts->mailto, &text, &urls);
@@ -614,9 +613,12 @@ mail_write_output(struct mail_ctx *c, GMimeMessage *msg, const char *data, size_
         r = put_notice(c, &body, original_hex);
     if (r == 0 && text.len)
         r = mamori_buf_append(&body, text.data, text.len);
+    mamori_buf_done(&text);
     if (r == 0 && body.len && body.data[body.len - 1] != '\n')
         r = mamori_buf_putc(&body, '\n');
     bool ascii = body_is_7bit(&body);
+    if (r == 0)
+        r = mamori_buf_reserve(&out, body.len / 3 * 4 + body.len / 57 + 16);
     if (r == 0)
         r = mamori_buf_printf(&out,
                               "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n"
