@@ -59,6 +59,21 @@ printable_ascii(const char *s)
     return true;
 }
 
+/* Writes "Name: value" with the value as 7-bit text, and keeps the value for the report. */
+static int
+write_header(struct mail_ctx *c, struct mamori_buf *out, const char *name, const char *value,
+             const char **ret_display)
+{
+    int r = mamori_buf_printf(out, "%s: ", name);
+    if (r == 0)
+        r = mamori_rfc2047_encode(value, strlen(value), strlen(name), out);
+    if (r == 0)
+        r = mamori_buf_putc(out, '\n');
+    if (r == 0 && ret_display)
+        *ret_display = mamori_arena_strdup(c->arena, value);
+    return r;
+}
+
 /* A header whose value is kept as it is when it is printable ASCII (ids, dates, trace). */
 static int
 put_ascii_header(struct mail_ctx *c, struct mamori_buf *out, const char *name, const char *raw,
@@ -71,17 +86,10 @@ put_ascii_header(struct mail_ctx *c, struct mamori_buf *out, const char *name, c
     while (*s == ' ')
         s++;
     if (r == 0 && *s) {
-        if (printable_ascii(s)) {
-            r = mamori_buf_printf(out, "%s: ", name);
-            if (r == 0)
-                r = mamori_rfc2047_encode(s, strlen(s), strlen(name), out);
-            if (r == 0)
-                r = mamori_buf_putc(out, '\n');
-            if (ret_display)
-                *ret_display = mamori_arena_strdup(c->arena, s);
-        } else {
+        if (printable_ascii(s))
+            r = write_header(c, out, name, s, ret_display);
+        else
             mail_defect(c, "header-dropped:%s", name);
-        }
     }
     mamori_buf_done(&v);
     return r;
@@ -111,15 +119,8 @@ put_text_header(struct mail_ctx *c, struct mamori_buf *out, const char *name, co
     for (char *p = v.data; p && *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
-    if (r == 0) {
-        r = mamori_buf_printf(out, "%s: ", name);
-        if (r == 0)
-            r = mamori_rfc2047_encode(s, strlen(s), strlen(name), out);
-        if (r == 0)
-            r = mamori_buf_putc(out, '\n');
-        if (ret_display)
-            *ret_display = mamori_arena_strdup(c->arena, s);
-    }
+    if (r == 0)
+        r = write_header(c, out, name, s, ret_display);
     mamori_buf_done(&v);
     return r;
 }

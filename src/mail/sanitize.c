@@ -3,7 +3,7 @@
  * a verdict (see mamori/mail.h for the contract, output.c for the message written).
  *
  * Per part:
- *   multipart/alternative  the plain part, unless it is empty or an "HTML only" stub, then
+ *   multipart/alternative  the plain part, unless it is empty or an "HTML only" placeholder, then
  *                          the HTML part as text; the other alternatives' non-text parts are
  *                          removed (calendar invitations, say) and listed
  *   multipart/related      the root part as body; the rest (inline images) removed
@@ -372,7 +372,7 @@ html_text_of(struct mail_ctx *c, GMimePart *part, struct mamori_buf *out)
 }
 
 /* Plain part to text: an HTML document sent as text/plain is converted like HTML. The text
- * may have been decoded already (an alternative's plain part, for the stub check). */
+ * may have been decoded already (an alternative's plain part, for the placeholder check). */
 static bool
 plain_text_of(struct mail_ctx *c, GMimePart *part, struct mamori_buf *out)
 {
@@ -497,9 +497,9 @@ has_filename_or_attachment(GMimeObject *obj)
     return GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj)) != NULL;
 }
 
-/* The plain part of an alternative is a stub when it says nothing but "see the HTML". */
+/* The plain part of an alternative is a placeholder when it says nothing but "see the HTML". */
 static bool
-plain_is_stub(const struct mamori_buf *t)
+plain_is_placeholder(const struct mamori_buf *t)
 {
     size_t visible = 0;
     for (size_t i = 0; i < t->len; i++)
@@ -530,7 +530,7 @@ walk_alternative(struct mail_ctx *c, GMimeMultipart *mp, int depth, bool forward
         struct mamori_buf t;
         mamori_buf_init(&t, (size_t)c->lim.max_decoded_bytes);
         bool ok = text_of(c, pp, &t);
-        if (ok && plain_is_stub(&t)) {
+        if (ok && plain_is_placeholder(&t)) {
             chosen = rich;
         } else if (ok) {
             /* Kept for the walk, which would otherwise decode it again. */
