@@ -59,6 +59,8 @@ struct mamori_mail_options {
     const char *notice_held_ja, *notice_held_en;
     mamori_mail_detect_fn detect;
     void *detect_ctx;
+    bool drop_attachment_bytes; /* hash and describe removed parts, but do not keep their
+                                 * bytes (a worker that sends back only the description) */
 };
 
 /* Fills options from a policy's sanitize section and notices. */
@@ -72,7 +74,7 @@ struct mamori_mail_attachment {
     const char *detected_type; /* from content, or NULL */
     size_t size;
     uint8_t sha256[32];
-    const uint8_t *data;  /* the decoded bytes */
+    const uint8_t *data;  /* the decoded bytes; NULL with drop_attachment_bytes */
     bool encrypted;       /* password-protected ZIP, PDF, Office: not inspectable */
     bool forwarded;       /* inside a forwarded message */
     bool name_suspicious; /* bidi override, control characters, double extension */

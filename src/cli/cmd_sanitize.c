@@ -112,6 +112,12 @@ sanitize_one(struct cli *c, const char *in, const struct mamori_mail_options *op
 {
     char *data = NULL;
     size_t len = 0;
+    /* The worker starts before the message is read, so it does not begin life with a copy. */
+    int started = mamori_worker_pool_start(pool);
+    if (started < 0) {
+        cli_error(_("cannot sanitize %s now: %s"), in, mamori_strerror(started));
+        return EX_TEMPFAIL;
+    }
     size_t max = (size_t)(opts->limits.max_message_bytes > 0 ? opts->limits.max_message_bytes
                                                              : MAMORI_MAIL_MAX_MESSAGE_BYTES);
     /* Read one byte past the limit, so an oversized message is held, not refused. */
@@ -200,6 +206,7 @@ cmd_sanitize_mail(struct cli *c)
     }
     struct mail_job job = {0};
     mamori_mail_options_from_policy(p, &job.opts);
+    job.opts.drop_attachment_bytes = true; /* the original is what is kept, not its parts */
     struct mamori_worker_pool *pool;
     struct mamori_worker_options wo = {.timeout_ms = 60000};
     if (mamori_worker_pool_new(job_run, job_init, &job, &wo, &pool) < 0) {

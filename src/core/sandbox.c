@@ -126,6 +126,9 @@ read_message(int fd, struct mamori_buf *out, int64_t deadline)
                 return MAMORI_E_LIMIT;
             if (out->len < frame_start + 5 + l) {
                 need = frame_start + 5 + l;
+                /* Room for the whole frame and the END after it, allocated once. */
+                if (mamori_buf_reserve(out, need + 5 - out->len) < 0)
+                    return -ENOMEM;
                 break;
             }
             if (h[0] == 'E') {
@@ -383,19 +386,31 @@ mamori_worker_pool_new(mamori_worker_job job, mamori_worker_init init, void *ctx
 }
 
 int
+mamori_worker_pool_start(struct mamori_worker_pool *pool)
+{
+    return pool->pid > 0 ? 0 : spawn(pool);
+}
+
+int
 mamori_worker_pool_run(struct mamori_worker_pool *pool, const void *req, size_t req_len,
                        struct mamori_buf *resp)
 {
     int r;
     if (pool->pid <= 0 && (r = spawn(pool)) < 0)
         return r;
+    if (req_len > MAMORI_FRAME_MAX)
+        return MAMORI_E_LIMIT;
+    /* Header, the caller's bytes as they are, END: no copy of a large request. */
     struct mamori_buf msg;
     mamori_buf_init(&msg, MAMORI_FRAME_MAX + 64);
-    r = mamori_frame_put(&msg, 'Q', req, req_len);
+    const char head[5] = {'Q', (char)(req_len >> 24), (char)(req_len >> 16), (char)(req_len >> 8),
+                          (char)req_len};
+    static const char end[5] = {'E', 0, 0, 0, 0};
+    r = send_all(pool->fd, head, sizeof(head));
+    if (r == 0 && req_len)
+        r = send_all(pool->fd, req, req_len);
     if (r == 0)
-        r = mamori_frame_end(&msg);
-    if (r == 0)
-        r = send_all(pool->fd, msg.data, msg.len);
+        r = send_all(pool->fd, end, sizeof(end));
     if (r < 0) {
         mamori_buf_done(&msg);
         reap(pool, true);

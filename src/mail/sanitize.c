@@ -225,8 +225,12 @@ decode_part(struct mail_ctx *c, GMimePart *part)
         mail_hold(c, "unknown-transfer-encoding");
         return NULL;
     }
-    GByteArray *ba = g_byte_array_new();
     GMimeDataWrapper *w = g_mime_part_get_content(part);
+    /* Decoding never yields more bytes than the encoded content has: size the array once
+     * instead of letting it double. */
+    gint64 encoded = w ? g_mime_stream_length(g_mime_data_wrapper_get_stream(w)) : 0;
+    GByteArray *ba = g_byte_array_sized_new(
+        encoded > 0 && encoded < (gint64)c->lim.max_decoded_bytes ? (guint)encoded : 0);
     if (w) {
         GMimeStream *mem = g_mime_stream_mem_new_with_byte_array(ba);
         g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
@@ -464,23 +468,23 @@ remove_part(struct mail_ctx *c, GMimeObject *obj, bool forwarded)
     if (!ba)
         return;
     a->size = ba->len;
-    uint8_t *copy = mamori_arena_alloc(c->arena, ba->len ? ba->len : 1);
-    if (!copy) {
-        mail_hold(c, "limit-decoded-size");
-        g_byte_array_free(ba, TRUE);
-        return;
-    }
-    if (ba->len)
-        memcpy(copy, ba->data, ba->len);
-    g_byte_array_free(ba, TRUE);
-    a->data = copy;
-    mamori_sha256(copy, a->size, a->sha256);
-    a->encrypted = encrypted_content(copy, a->size, a->declared_type);
+    const uint8_t *bytes = ba->len ? ba->data : (const uint8_t *)"";
+    mamori_sha256(bytes, a->size, a->sha256);
+    a->encrypted = encrypted_content(bytes, a->size, a->declared_type);
     if (c->opts->detect) {
         /* The detector may reuse its buffer: keep a copy. */
-        const char *t = c->opts->detect(c->opts->detect_ctx, copy, a->size);
+        const char *t = c->opts->detect(c->opts->detect_ctx, bytes, a->size);
         a->detected_type = t ? mamori_arena_strdup(c->arena, t) : NULL;
     }
+    if (!c->opts->drop_attachment_bytes) {
+        uint8_t *copy = mamori_arena_alloc(c->arena, ba->len ? ba->len : 1);
+        if (!copy)
+            mail_hold(c, "limit-decoded-size");
+        else if (ba->len)
+            memcpy(copy, ba->data, ba->len);
+        a->data = copy;
+    }
+    g_byte_array_free(ba, TRUE);
 }
 
 /* ---- the walk --------------------------------------------------------------------------- */
@@ -731,7 +735,10 @@ mamori_mail_sanitize(const char *data, size_t len, const struct mamori_mail_opti
                 start = nl + 1;
             }
         }
-        GMimeStream *stream = g_mime_stream_mem_new_with_buffer(start, n);
+        /* The stream reads the caller's bytes in place (no copy of the message). */
+        GByteArray *view = g_byte_array_new_take((guint8 *)start, n);
+        GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(view);
+        g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
         GMimeParser *parser = g_mime_parser_new_with_stream(stream);
         g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
         msg = g_mime_parser_construct_message(parser, po);
@@ -741,6 +748,7 @@ mamori_mail_sanitize(const char *data, size_t len, const struct mamori_mail_opti
             walk(&c, g_mime_message_get_mime_part(msg), 1, false, false);
         g_object_unref(parser);
         g_object_unref(stream);
+        g_byte_array_free(view, FALSE); /* the wrapper only; the bytes are the caller's */
     }
 
     int r = c.error;
