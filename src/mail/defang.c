@@ -4,8 +4,9 @@
  * URLs in sanitized text are made unclickable unless the policy says otherwise:
  *     https://example.com/a   ->  hxxps[:]//example[.]com/a
  *     mailto:user@example.jp  ->  mailto[:]user[@]example[.]jp
- * A URL runs over ASCII URL characters from "http://", "https://", "ftp://", "www.",
- * "mailto:" or "tel:", minus trailing punctuation; Japanese text around it stays as it is.
+ * A URL runs from "http://", "https://", "ftp://", "www.", "mailto:" or "tel:" over URL
+ * characters (UTF-8 included), minus trailing ASCII punctuation; only the scheme, the host's
+ * dots and an address's @ change, so Japanese text that runs on stays as it is.
  *
  * Attachment names are shown in the notice: control characters, bidi overrides (U+202E makes
  * "invoice<U+202E>fdp.exe" look like a PDF), zero-width characters and path separators are removed
@@ -17,11 +18,14 @@
 
 #include "mamori/mail.h"
 
+/* Bytes a URL may run over. UTF-8 counts: mail clients link internationalised names
+ * ("https://例え.jp/"), and text that runs on after a URL only keeps its bytes. */
 static bool
 url_char(unsigned char c)
 {
-    return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' &&
-           c != '{' && c != '}' && c != '|' && c != '\\' && c != '^';
+    return (c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' &&
+            c != '{' && c != '}' && c != '|' && c != '\\' && c != '^') ||
+           c >= 0x80;
 }
 
 static size_t

@@ -158,6 +158,10 @@ test_defang(void **state)
         {"go https://x.example now", "go [URL removed] now", MAMORI_URL_REMOVE, MAMORI_URL_KEEP},
         {"kept https://x.example", "kept https://x.example", MAMORI_URL_KEEP, MAMORI_URL_KEEP},
         {"nohttp://x", "nohttp://x", MAMORI_URL_DEFANG, MAMORI_URL_DEFANG},
+        /* An internationalised host is a link too. */
+        {"https://例え.jp/パス です", "hxxps[:]//例え[.]jp/パス です", MAMORI_URL_DEFANG,
+         MAMORI_URL_KEEP},
+        {"http://example.jpまで", "hxxp[:]//example[.]jpまで", MAMORI_URL_DEFANG, MAMORI_URL_KEEP},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct mamori_buf b;
