@@ -201,6 +201,7 @@ struct mamori_flow {
     struct mamori_ref from;
     struct mamori_ref to;
     struct mamori_ref via;      /* a zone, national_specific only */
+    struct mamori_ref gateway;  /* the system carrying a mediated flow (mail_text, ...) */
     struct mamori_ref service;  /* "any" resolves to index -2 */
     int64_t method;             /* enum mamori_method */
     struct mamori_ref approver; /* a role */

@@ -653,6 +653,15 @@ check_flow(struct checker *c, struct mamori_flow *f)
     if (f->clause && !mamori_clause_title(f->clause))
         ERR(c->d, f->pos, _("flow '%s': '%s' is not a clause of the 基本方針 (e.g. 6(3)②)"), name,
             f->clause);
+    if (f->gateway.name) {
+        if (m != MAMORI_METHOD_MAIL_TEXT && m != MAMORI_METHOD_FILE_SANITIZE &&
+            m != MAMORI_METHOD_SCREEN_TRANSFER)
+            ERR(c->d, f->gateway.pos,
+                _("flow '%s': 'gateway' is only for mail_text, file_sanitize and screen_transfer"),
+                name);
+        else
+            resolve(c, &f->gateway, p->systems, p->n_systems, sizeof(*p->systems), _("system"));
+    }
     if (f->via.name && m != MAMORI_METHOD_NATIONAL_SPECIFIC)
         ERR(c->d, f->via.pos, _("flow '%s': 'via' is only for national_specific flows"), name);
     if (f->pins.pos.line && m != MAMORI_METHOD_PINNED_EXCEPTION)
@@ -766,6 +775,7 @@ clear_absent_refs(struct mamori_policy *p)
         clear_absent(&f->from);
         clear_absent(&f->to);
         clear_absent(&f->via);
+        clear_absent(&f->gateway);
         clear_absent(&f->service);
         clear_absent(&f->approver);
         f->from_zone = f->to_zone = -1;

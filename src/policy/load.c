@@ -170,6 +170,7 @@ static const struct field flow_fields[] = {
     {"service", F_REF, true, offsetof(struct mamori_flow, service), 0, NULL, 0, 0},
     {"method", F_ENUM, true, offsetof(struct mamori_flow, method), 0, mamori_method_ids, 0, 0},
     {"via", F_REF, false, offsetof(struct mamori_flow, via), 0, NULL, 0, 0},
+    {"gateway", F_REF, false, offsetof(struct mamori_flow, gateway), 0, NULL, 0, 0},
     {"approver", F_REF, false, offsetof(struct mamori_flow, approver), 0, NULL, 0, 0},
     {"expiry", F_DATE, false, offsetof(struct mamori_flow, expiry), 0, NULL, 0, 0},
     {"clause", F_STR, false, offsetof(struct mamori_flow, clause), 0, NULL, 0, 0},
