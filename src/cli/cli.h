@@ -23,6 +23,7 @@ enum cli_opt {
     OPT_LANG = 1 << 9,
     OPT_OUT_DIR = 1 << 10,
     OPT_REPORT = 1 << 11,
+    OPT_FORMAT = 1 << 12,
 };
 
 struct cli {
@@ -38,6 +39,7 @@ struct cli {
     const char *key;
     const char *out_dir;
     const char *report;
+    const char *format;
     unsigned given; /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;
@@ -75,5 +77,8 @@ int cmd_log_show(struct cli *c);
 int cmd_log_export(struct cli *c);
 int cmd_log_checkpoint(struct cli *c);
 int cmd_sanitize_mail(struct cli *c);
+int cmd_fw_compile(struct cli *c);
+int cmd_fw_apply(struct cli *c);
+int cmd_fw_rollback(struct cli *c);
 
 #endif

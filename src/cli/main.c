@@ -46,6 +46,15 @@ static const struct cli_command commands[] = {
      "sanitize mail [IN...] [-o OUT | --out-dir DIR] [--report FILE.json] [--record [--as USER]]",
      N_("convert internet mail to text (メール無害化); standard input and output without files"),
      cmd_sanitize_mail},
+    {"fw compile", 0, 0, OPT_POLICY | OPT_FORMAT | OPT_OUTPUT,
+     "fw compile [--policy FILE] [--format nft|json] [-o FILE]",
+     N_("the boundary firewall (nftables) derived from the policy, checked by nftables"),
+     cmd_fw_compile},
+    {"fw apply", 0, 0, OPT_POLICY | OPT_AS, "fw apply [--policy FILE] [--as USER]",
+     N_("load the firewall in one transaction (the previous one is kept for rollback)"),
+     cmd_fw_apply},
+    {"fw rollback", 0, 0, OPT_AS, "fw rollback [--as USER]",
+     N_("put back the firewall that was loaded before the last apply"), cmd_fw_rollback},
 };
 
 static void
@@ -81,6 +90,7 @@ static const struct cli_option {
     {"lang", required_argument, OPT_LANG, NONE, NONE},
     {"out-dir", required_argument, OPT_OUT_DIR, offsetof(struct cli, out_dir), NONE},
     {"report", required_argument, OPT_REPORT, offsetof(struct cli, report), NONE},
+    {"format", required_argument, OPT_FORMAT, offsetof(struct cli, format), NONE},
 };
 
 enum { OPT_VAL_BASE = 256, OPT_VAL_HELP = 512, OPT_VAL_VERSION };

@@ -141,5 +141,24 @@ expect "matrix shows メールテキスト化 for internet to LGWAN" "$T/out" "�
 check "policy matrix --json" 0 "$MAMORI" policy matrix --json --policy "$EXAMPLE"
 expect "matrix json" "$T/out" '"network_model":"alpha"'
 
+# --- firewall (compiling needs no root; tests/integration/netns.sh puts it on the wire) ---
+check "fw compile of the example city" 0 "$MAMORI" fw compile --policy "$EXAMPLE" -o "$T/city.nft"
+# (line 2 names the policy file as given on the command line)
+sed 2d "$T/city.nft" >"$T/city.body"
+sed 2d "$SRC/tests/data/fw/example.nft" >"$T/golden.body"
+if cmp -s "$T/city.body" "$T/golden.body"; then ok "the ruleset is the reviewed one (tests/data/fw/example.nft)"
+else not_ok "the ruleset is the reviewed one (tests/data/fw/example.nft)" "$(diff "$T/golden.body" "$T/city.body" | head -8)"; fi
+expect "the pinned exception carries the MAC" "$T/city.nft" 'ip saddr \{ 10\.10\.0\.30 \} .*ether saddr \{ [0-9a-f:, ]+ \} tcp dport \{ 443 \} accept comment "chukan"'
+expect "the internet zone is everything outside the private zones" "$T/city.nft" 'ip saddr != @z_private_v4 ip daddr != @z_private_v4 accept'
+expect "the default drops and logs" "$T/city.nft" 'log prefix "mamori:deny:default " drop'
+if grep -Eq '^[[:space:]]+(meta nfproto ipv6 )?accept' "$T/city.nft"; then not_ok "no rule accepts without an address test" "$(grep -En '^[[:space:]]+(meta nfproto ipv6 )?accept' "$T/city.nft")"
+else ok "no rule accepts without an address test"; fi
+check "fw compile --format json" 0 "$MAMORI" fw compile --format json --policy "$EXAMPLE"
+expect "json names each rule with its clause" "$T/out" '"id": "chukan",'
+check "fw compile --format xml is a usage error" 64 "$MAMORI" fw compile --format xml --policy "$EXAMPLE"
+expect "... naming the option" "$T/err" "--format"
+check "fw compile of a broken policy exits 78 and compiles nothing" 78 "$MAMORI" fw compile --policy "$SRC/tests/data/policy/bad/mynumber-internet.yaml"
+if [ -s "$T/out" ]; then not_ok "... with nothing on stdout" "$(head -3 "$T/out")"; else ok "... with nothing on stdout"; fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

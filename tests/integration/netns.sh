@@ -1,0 +1,124 @@
+#!/bin/sh
+# The zone boundary on the wire: a router namespace runs the ruleset `mamori fw apply` loads
+# from the example city's policy, one namespace per zone holds that zone's hosts (addresses
+# and MAC from the policy), and real TCP connections and pings check what passes. Traffic
+# stays inside namespaces this test makes (and deletes). Needs root. Prints TAP.
+# Usage: netns.sh path/to/mamori path/to/source
+set -u
+MAMORI=$1
+SRC=$2
+POLICY="$SRC/examples/city/mamori.yaml"
+PROBE="$SRC/tests/integration/probe.py"
+T=$(mktemp -d "${TMPDIR:-/tmp}/mamori-netns-XXXXXX")
+S=$$
+R="mr$S"
+HOSTS="my lgs lgt dmz out"
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+cleanup() {
+    for h in $HOSTS; do ip netns del "h$h$S" 2>/dev/null; done
+    ip netns del "$R" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+if [ "$(id -u)" -ne 0 ]; then
+    not_ok "network namespaces need root"
+    echo "1..$n"
+    exit 1
+fi
+
+# name router-address/prefix host-addresses... [mac]
+ip netns add "$R"
+ip -n "$R" link set lo up
+ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+add_host() {
+    h=$1 raddr=$2 mac=$3
+    shift 3
+    ns="h$h$S"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip link add "v$h$S" netns "$R" type veth peer name eth0 netns "$ns"
+    [ "$mac" != - ] && ip -n "$ns" link set eth0 address "$mac"
+    ip -n "$R" addr add "$raddr" dev "v$h$S"
+    ip -n "$R" link set "v$h$S" up
+    for a in "$@"; do ip -n "$ns" addr add "$a" dev eth0; done
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" route add default via "${raddr%/*}"
+}
+# Hosts from the policy: My Number (zeimu-renkei .21, juki .10, togo-atena .30 with the pinned
+# MAC), LGWAN servers (lgwan-mail .25, chukan-gw .30, update-server .40), an LGWAN terminal,
+# the DMZ (mamori-gw .25, vdi .80) and a host outside every segment (the internet).
+add_host my 10.10.0.1/24 02:00:00:0a:00:1e 10.10.0.21/24 10.10.0.10/24 10.10.0.30/24
+add_host lgs 10.20.0.1/24 - 10.20.0.25/24 10.20.0.30/24 10.20.0.40/24
+add_host lgt 10.20.16.1/20 - 10.20.16.9/20
+add_host dmz 10.30.0.1/24 - 10.30.0.25/24 10.30.0.80/24
+add_host out 203.0.113.1/24 - 203.0.113.10/24
+
+# Before the firewall everything routes (the topology works).
+if ip netns exec "hout$S" "$PROBE" 203.0.113.10 10.10.0.10 22; then ok "without the firewall, packets route"; else not_ok "without the firewall, packets route"; fi
+
+I="$T/city"
+"$MAMORI" init "$I" --policy "$POLICY" >/dev/null 2>&1
+if ip netns exec "$R" "$MAMORI" -C "$I" fw apply --as netns-test >"$T/apply.out" 2>&1; then
+    ok "mamori fw apply loads the ruleset in the router"
+else
+    not_ok "mamori fw apply loads the ruleset in the router" "$(cat "$T/apply.out")"
+fi
+
+# allow|deny FROM-NS SRC DST PORT description
+probe() {
+    want=$1 ns="h$2$S" src=$3 dst=$4 port=$5
+    shift 5
+    if ip netns exec "$ns" "$PROBE" "$src" "$dst" "$port"; then got=allow; else got=deny; fi
+    if [ "$got" = "$want" ]; then ok "$want: $*"; else not_ok "$want: $*" "got $got ($src -> $dst:$port)"; fi
+}
+probe allow dmz 10.30.0.25 10.20.0.25 25 "mail-in: the gateway delivers sanitized mail to the LGWAN mail server"
+probe deny out 203.0.113.10 10.20.0.25 25 "internet mail never reaches LGWAN directly"
+probe deny dmz 10.30.0.80 10.20.0.25 25 "only the gateway carries mail into LGWAN"
+probe allow lgs 10.20.0.25 10.30.0.25 25 "mail-out: the LGWAN mail server sends through the gateway"
+probe deny lgt 10.20.16.9 203.0.113.10 443 "LGWAN terminals have no breakout (model alpha)"
+probe allow lgs 10.20.0.40 203.0.113.10 443 "updates: the update server reaches the internet on https"
+probe deny lgs 10.20.0.40 203.0.113.10 80 "... and only on https"
+probe allow lgt 10.20.16.9 10.30.0.80 443 "web-view: terminals reach the virtual browser"
+probe allow my 10.10.0.21 203.0.113.10 443 "eltax: the tax link server, national_specific"
+probe deny my 10.10.0.10 203.0.113.10 443 "My Number: nothing else reaches the internet"
+probe allow my 10.10.0.30 10.20.0.30 443 "chukan: the pinned exception, pinned address and MAC"
+probe deny my 10.10.0.10 10.20.0.30 443 "... not from another My Number address"
+probe deny my 10.10.0.30 10.20.0.25 25 "... not to another LGWAN host"
+probe deny out 203.0.113.10 10.10.0.10 22 "internet never reaches My Number"
+probe deny lgt 10.20.16.9 10.10.0.10 443 "LGWAN never reaches My Number outside the exception"
+probe allow lgt 10.20.16.9 10.20.0.25 25 "inside LGWAN, terminals reach servers"
+
+# ICMP
+if ip netns exec "hdmz$S" ping -c 1 -W 1 -I 10.30.0.25 203.0.113.10 >/dev/null 2>&1; then ok "allow: ping inside the internet zone"; else not_ok "allow: ping inside the internet zone"; fi
+if ip netns exec "hout$S" ping -c 1 -W 1 10.10.0.10 >/dev/null 2>&1; then not_ok "deny: ping from the internet to My Number"; else ok "deny: ping from the internet to My Number"; fi
+
+# Denied attempts are logged with a prefix naming the rule, and counted on it: the two
+# denied probes from the internet to My Number above (TCP 22 and a ping) went through it.
+line=$(ip netns exec "$R" nft list chain inet mamori forward | grep 'comment "no-internet-to-mynumber"')
+pk=$(echo "$line" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+if echo "$line" | grep -q 'log prefix "mamori:deny:no-internet-to-mynumber "' && [ "${pk:-0}" -ge 2 ]; then
+    ok "the deny rule logs with a prefix naming it and counted the denied packets ($pk)"
+else
+    not_ok "the deny rule logs with a prefix naming it and counted the denied packets" "$line"
+fi
+
+# The change is in the audit log, which verifies.
+if "$MAMORI" -C "$I" log show | grep -q "fw.apply" && "$MAMORI" -C "$I" log verify >/dev/null; then
+    ok "the apply is in the audit log and the log verifies"
+else
+    not_ok "the apply is in the audit log and the log verifies"
+fi
+
+# Rollback puts back what was there before (nothing: the table goes away).
+if ip netns exec "$R" "$MAMORI" -C "$I" fw rollback >/dev/null 2>&1 && ! ip netns exec "$R" nft list table inet mamori >/dev/null 2>&1; then
+    ok "rollback restores the previous state"
+else
+    not_ok "rollback restores the previous state"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
