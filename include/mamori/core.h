@@ -194,6 +194,9 @@ void mamori_hex(const uint8_t *in, size_t n, char *out);
 /* The value of one hex digit (either case) or base64 character, or -1. */
 int mamori_hex_digit(char c);
 int mamori_base64_digit(char c);
+/* An Ethernet address written "02:00:00:0a:00:1e" (either case) into 6 bytes; false for
+ * anything else. */
+bool mamori_mac_parse(const char *s, uint8_t out[6]);
 /* Parses exactly 2n lower-case hex digits (the canonical form; upper case is refused). */
 int mamori_unhex(const char *in, size_t in_len, uint8_t *out, size_t n);
 /* Standard base64 with padding; out must hold mamori_base64_len(n) bytes. */

@@ -63,4 +63,40 @@ int mamori_fw_nft(const struct mamori_fw *fw, const char *source, struct mamori_
 /* The rules as one JSON document (mamori's model, not nftables' JSON). */
 int mamori_fw_json(const struct mamori_fw *fw, struct mamori_buf *out);
 
+/* ---- verification of the live firewall (verify.c) ------------------------------------------ */
+
+/* Where the live ruleset and the policy disagree: one zone pair, one protocol and port range
+ * (ports only for tcp and udp). */
+struct mamori_fw_diff {
+    bool excess;           /* the live firewall lets it through, the policy does not */
+    const char *from, *to; /* zone ids ("internet" for addresses outside every segment) */
+    uint8_t proto;
+    uint16_t lo, hi;
+    bool mac_bound; /* only from a particular source MAC address */
+    char example_src[46], example_dst[46];
+    const char *live_rule;   /* comment or "handle N" of the deciding live rule, "policy" */
+    const char *policy_rule; /* the flow rule the compiled ruleset decides by, "default" */
+    size_t count;            /* address pieces with this difference */
+};
+
+/* Owns all its strings: valid after the policy and the compiled rules are freed. */
+struct mamori_fw_verify {
+    struct mamori_arena *arena;
+    bool ok;            /* table present, every rule understood, nothing in excess */
+    bool table_present; /* table inet mamori is loaded */
+    const char *chain;
+    const char *problem; /* the first live rule mamori cannot follow, or NULL */
+    struct mamori_fw_diff *diffs;
+    size_t n_diffs;
+    size_t n_excess, n_missing;
+};
+
+/* Compares the live ruleset (nftables JSON, `nft -j list table inet mamori` or the whole
+ * ruleset) with fw, compiled from p: a complete comparison over every piece of address,
+ * protocol, port and MAC space the two mention. MAMORI_E_SYNTAX when json is not nftables
+ * JSON. */
+int mamori_fw_verify(const struct mamori_policy *p, const struct mamori_fw *fw, const char *json,
+                     size_t len, struct mamori_fw_verify **ret);
+struct mamori_fw_verify *mamori_fw_verify_free(struct mamori_fw_verify *v);
+
 #endif

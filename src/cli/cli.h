@@ -80,5 +80,6 @@ int cmd_sanitize_mail(struct cli *c);
 int cmd_fw_compile(struct cli *c);
 int cmd_fw_apply(struct cli *c);
 int cmd_fw_rollback(struct cli *c);
+int cmd_fw_verify(struct cli *c);
 
 #endif

@@ -1,11 +1,13 @@
 /*
- * mamori fw compile | apply | rollback
+ * mamori fw compile | apply | rollback | verify
  *
  * compile prints the nftables script derived from the policy, after libnftables has checked
  * it in a dry run; apply loads it in one transaction (the previous table is saved for
- * rollback and the change is recorded in the audit log when an instance is given).
+ * rollback and the change is recorded in the audit log when an instance is given); verify
+ * reads the live table back as JSON and compares it with the policy (src/netfw/verify.c).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +33,15 @@ nft_run(const char *script, bool dry)
     return r == 0 ? 0 : -EINVAL;
 }
 
-/* The current table inet mamori as a script, or "" when there is none. */
+/* The current table inet mamori as a script (or nftables JSON), "" when there is none. */
 static char *
-nft_current(void)
+nft_current(bool json)
 {
     struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
     if (!ctx)
         return NULL;
+    if (json)
+        nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
     nft_ctx_buffer_output(ctx);
     nft_ctx_buffer_error(ctx);
     char *copy = NULL;
@@ -106,7 +110,7 @@ cmd_fw_compile(struct cli *c)
 
 /* Records a firewall change when an instance is given. */
 static int
-record_change(struct cli *c, const char *action, const char *detail)
+record_change(struct cli *c, const char *action, const char *decision, const char *detail)
 {
     if (!c->home)
         return 0;
@@ -125,7 +129,7 @@ record_change(struct cli *c, const char *action, const char *detail)
     struct mamori_record rec = {.actor = c->as ? c->as : "cli",
                                 .action = action,
                                 .object = "table inet mamori",
-                                .decision = "ok",
+                                .decision = decision,
                                 .clause = "6(3)",
                                 .details = d.data};
     int r = mamori_instance_record(inst, &rec);
@@ -162,7 +166,7 @@ cmd_fw_apply(struct cli *c)
     const char *path;
     c->format = "nft";
     int rc = compile(c, &script, &path);
-    char *previous = rc == 0 ? nft_current() : NULL;
+    char *previous = rc == 0 ? nft_current(false) : NULL;
     if (rc == 0 && (!previous || save_previous(c, previous) < 0))
         rc = EX_CANTCREAT;
     if (rc == 0 && nft_run(script.data, false) < 0) {
@@ -174,7 +178,7 @@ cmd_fw_apply(struct cli *c)
         char hex[65];
         mamori_sha256(script.data, script.len, h);
         mamori_hex(h, 32, hex);
-        rc = record_change(c, "fw.apply", hex);
+        rc = record_change(c, "fw.apply", "ok", hex);
         if (rc == 0)
             printf("%s sha256:%s\n", _("firewall loaded:"), hex);
     }
@@ -202,8 +206,152 @@ cmd_fw_rollback(struct cli *c)
     }
     free(saved);
     if (rc == 0)
-        rc = record_change(c, "fw.rollback", "previous");
+        rc = record_change(c, "fw.rollback", "ok", "previous");
     if (rc == 0)
         printf("%s\n", _("the previous firewall is back"));
+    return rc;
+}
+
+static const char *
+proto_name(uint8_t p)
+{
+    switch (p) {
+    case IPPROTO_TCP:
+        return "tcp";
+    case IPPROTO_UDP:
+        return "udp";
+    case IPPROTO_ICMP:
+        return "icmp";
+    case IPPROTO_ICMPV6:
+        return "ipv6-icmp";
+    default:
+        return NULL;
+    }
+}
+
+static void
+put_service(char *out, size_t n, const struct mamori_fw_diff *d)
+{
+    const char *name = proto_name(d->proto);
+    if (!name)
+        snprintf(out, n, "proto %u", d->proto);
+    else if (d->proto != IPPROTO_TCP && d->proto != IPPROTO_UDP)
+        snprintf(out, n, "%s", name);
+    else if (d->lo == d->hi)
+        snprintf(out, n, "%s/%u", name, d->lo);
+    else
+        snprintf(out, n, "%s/%u-%u", name, d->lo, d->hi);
+}
+
+static void
+print_verify(struct cli *c, const struct mamori_fw_verify *v, struct mamori_buf *out)
+{
+    if (c->json) {
+        struct mamori_json j;
+        mamori_json_init(&j, out, false);
+        mamori_json_object_begin(&j);
+        mamori_json_kv_bool(&j, "ok", v->ok);
+        mamori_json_kv_bool(&j, "table_present", v->table_present);
+        mamori_json_kv_string(&j, "problem", v->problem);
+        mamori_json_kv_int(&j, "excess", (int64_t)v->n_excess);
+        mamori_json_kv_int(&j, "missing", (int64_t)v->n_missing);
+        mamori_json_key(&j, "differences");
+        mamori_json_array_begin(&j);
+        for (size_t i = 0; i < v->n_diffs; i++) {
+            const struct mamori_fw_diff *d = &v->diffs[i];
+            char svc[64];
+            put_service(svc, sizeof(svc), d);
+            mamori_json_object_begin(&j);
+            mamori_json_kv_string(&j, "kind", d->excess ? "excess" : "missing");
+            mamori_json_kv_string(&j, "from", d->from);
+            mamori_json_kv_string(&j, "to", d->to);
+            mamori_json_kv_string(&j, "service", svc);
+            mamori_json_kv_bool(&j, "mac_bound", d->mac_bound);
+            mamori_json_kv_string(&j, "example_src", d->example_src);
+            mamori_json_kv_string(&j, "example_dst", d->example_dst);
+            mamori_json_kv_string(&j, "live_rule", d->live_rule);
+            mamori_json_kv_string(&j, "policy_rule", d->policy_rule);
+            mamori_json_object_end(&j);
+        }
+        mamori_json_array_end(&j);
+        mamori_json_object_end(&j);
+        mamori_json_finish(&j);
+        mamori_buf_puts(out, "\n");
+        return;
+    }
+    if (!v->table_present)
+        mamori_buf_printf(out, "%s\n",
+                          _("no mamori firewall is loaded (table inet mamori): the zones are not "
+                            "separated"));
+    if (v->problem)
+        mamori_buf_printf(out, _("the live ruleset has a rule mamori cannot check: %s\n"),
+                          v->problem);
+    for (size_t i = 0; i < v->n_diffs; i++) {
+        const struct mamori_fw_diff *d = &v->diffs[i];
+        char svc[64];
+        put_service(svc, sizeof(svc), d);
+        mamori_buf_printf(out, "%s %s -> %s %s%s (%s %s -> %s) %s=%s %s=%s\n",
+                          d->excess ? _("excess") : _("missing"), d->from, d->to, svc,
+                          d->mac_bound ? _(" from a pinned MAC") : "", _("e.g."), d->example_src,
+                          d->example_dst, _("live"), d->live_rule, _("policy"), d->policy_rule);
+    }
+    if (v->ok)
+        mamori_buf_printf(out, "%s\n",
+                          v->n_missing ? _("no excess: the live firewall allows nothing the policy "
+                                           "forbids (some allowed flows are blocked)")
+                                       : _("the live firewall matches the policy"));
+}
+
+int
+cmd_fw_verify(struct cli *c)
+{
+    struct mamori_policy *p;
+    const char *path;
+    int rc = cli_load_policy(c, &p, &path);
+    if (rc)
+        return rc;
+    char *live = NULL;
+    size_t len = 0;
+    if (c->file) {
+        int r = mamori_fs_read_file(c->file, (size_t)64 << 20, &live, &len);
+        if (r < 0) {
+            cli_error(_("cannot read %s: %s"), c->file, mamori_strerror(r));
+            mamori_policy_free(p);
+            return cli_exit_code(r);
+        }
+    } else {
+        live = nft_current(true);
+        if (live && !*live) { /* no table: an empty ruleset */
+            free(live);
+            live = strdup("{\"nftables\": []}");
+        }
+        len = live ? strlen(live) : 0;
+    }
+    struct mamori_fw *fw = NULL;
+    struct mamori_fw_verify *v = NULL;
+    int r = live ? mamori_fw_build(p, mamori_today(), &fw) : -ENOMEM;
+    if (r == 0)
+        r = mamori_fw_verify(p, fw, live, len, &v);
+    free(live);
+    mamori_fw_free(fw);
+    mamori_policy_free(p);
+    if (r < 0 || !v) {
+        if (r == MAMORI_E_SYNTAX)
+            cli_error(_("%s: not an nftables JSON ruleset"), c->file ? c->file : "nft");
+        else
+            cli_error(_("cannot verify the firewall: %s"), mamori_strerror(r));
+        return cli_exit_code(r);
+    }
+    struct mamori_buf out;
+    mamori_buf_init(&out, (size_t)64 << 20);
+    print_verify(c, v, &out);
+    fwrite(out.data, 1, out.len, stdout);
+    mamori_buf_done(&out);
+    char detail[96];
+    snprintf(detail, sizeof(detail), "excess=%zu missing=%zu", v->n_excess, v->n_missing);
+    rc = record_change(c, "fw.verify", v->ok ? "ok" : "excess", detail);
+    if (rc == 0 && !v->ok)
+        rc = 1;
+    mamori_fw_verify_free(v);
     return rc;
 }

@@ -55,6 +55,9 @@ static const struct cli_command commands[] = {
      cmd_fw_apply},
     {"fw rollback", 0, 0, OPT_AS, "fw rollback [--as USER]",
      N_("put back the firewall that was loaded before the last apply"), cmd_fw_rollback},
+    {"fw verify", 0, 0, OPT_POLICY | OPT_FILE | OPT_JSON | OPT_AS,
+     "fw verify [--policy FILE] [--file LIVE.json] [--json]",
+     N_("compare the live firewall with the policy; exit 1 when it allows more"), cmd_fw_verify},
 };
 
 static void

@@ -2,6 +2,7 @@
  * Hex and base64 (standard alphabet, padded), as used by checkpoints, keys and reports.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "mamori/core.h"
 
@@ -79,6 +80,21 @@ mamori_base64(const uint8_t *in, size_t n, char *out)
         out[o++] = '=';
     }
     out[o] = '\0';
+}
+
+bool
+mamori_mac_parse(const char *s, uint8_t out[6])
+{
+    uint8_t b[6];
+    for (int i = 0; i < 6; i++, s += 3) {
+        int hi = mamori_hex_digit(s[0]);
+        int lo = hi < 0 ? -1 : mamori_hex_digit(s[1]);
+        if (lo < 0 || s[2] != (i < 5 ? ':' : '\0'))
+            return false;
+        b[i] = (uint8_t)(hi << 4 | lo);
+    }
+    memcpy(out, b, 6);
+    return true;
 }
 
 int

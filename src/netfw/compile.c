@@ -440,7 +440,9 @@ mamori_fw_nft(const struct mamori_fw *fw, const char *source, struct mamori_buf 
     for (size_t i = 0; i < fw->n_notes && r == 0; i++)
         r = mamori_buf_printf(out, "\t\t# %s\n", fw->notes[i]);
     if (r == 0)
-        r = mamori_buf_puts(out, "\t\tcounter log prefix \"mamori:deny:default \" drop\n\t}\n}\n");
+        r = mamori_buf_puts(
+            out,
+            "\t\tcounter log prefix \"mamori:deny:default \" drop comment \"default\"\n\t}\n}\n");
     return r;
 }
 

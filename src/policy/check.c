@@ -683,6 +683,13 @@ check_flow(struct checker *c, struct mamori_flow *f)
             ERR(c->d, f->service.pos,
                 _("flow '%s': a pinned_exception must pin its ports, not 'any' [基本方針 6(3)①]"),
                 name);
+        for (size_t i = 0; i < f->pins.n_mac; i++) {
+            uint8_t mac[6];
+            if (!mamori_mac_parse(f->pins.mac[i], mac))
+                ERR(c->d, f->pins.pos,
+                    _("flow '%s': '%s' is not a MAC address (write it as 02:00:5e:10:00:01)"), name,
+                    f->pins.mac[i]);
+        }
     }
     if (f->expiry && f->expiry < c->today) {
         char date[11];

@@ -160,5 +160,27 @@ expect "... naming the option" "$T/err" "--format"
 check "fw compile of a broken policy exits 78 and compiles nothing" 78 "$MAMORI" fw compile --policy "$SRC/tests/data/policy/bad/mynumber-internet.yaml"
 if [ -s "$T/out" ]; then not_ok "... with nothing on stdout" "$(head -3 "$T/out")"; else ok "... with nothing on stdout"; fi
 
+# fw verify on rulesets read back from a kernel (nft -j list table inet mamori, saved in
+# tests/data/fw/live-*.json; tests/integration/netns.sh does the same on a live router)
+F="$SRC/tests/data/fw"
+check "fw verify: the applied ruleset matches" 0 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$F/live-example.json"
+expect "... and says so" "$T/out" "matches the policy"
+check "fw verify: a rule added by hand is excess (exit 1)" 1 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$F/live-hand-rule.json"
+expect "... by zone pair and service, naming the live rule" "$T/out" '^excess lgwan -> internet tcp/22 .*live=added by hand policy=default'
+expect "... also towards My Number" "$T/out" '^excess lgwan -> mynumber tcp/22 '
+if grep -q -- '-> lgwan' "$T/out"; then not_ok "... and nothing inside LGWAN (lgwan-internal allows it)" "$(cat "$T/out")"; else ok "... and nothing inside LGWAN (lgwan-internal allows it)"; fi
+check "fw verify: a deleted allow rule is reported, not excess (exit 0)" 0 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$F/live-mail-in-deleted.json"
+expect "... as missing, naming the policy rule" "$T/out" '^missing dmz -> lgwan tcp/25 .*policy=mail-in'
+check "fw verify: a rule mamori cannot follow (jump) fails" 1 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$F/live-jump.json"
+expect "... naming it" "$T/out" "cannot check: rule handle [0-9]+: jump"
+echo '{"nftables": []}' >"$T/empty.json"
+check "fw verify: no table loaded fails" 1 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$T/empty.json"
+expect "... saying the zones are not separated" "$T/out" "no mamori firewall is loaded"
+check "fw verify --json" 1 "$MAMORI" fw verify --json --policy "$EXAMPLE" --file "$F/live-hand-rule.json"
+expect "... lists the differences" "$T/out" '"ok":false,.*"kind":"excess","from":"lgwan","to":"internet","service":"tcp/22"'
+echo 'not json' >"$T/bad.json"
+check "fw verify: not JSON exits 65" 65 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$T/bad.json"
+expect "... naming the file" "$T/err" "bad.json: not an nftables JSON ruleset"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

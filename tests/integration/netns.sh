@@ -5,6 +5,7 @@
 # stays inside namespaces this test makes (and deletes). Needs root. Prints TAP.
 # Usage: netns.sh path/to/mamori path/to/source
 set -u
+export LANG=C.UTF-8 MAMORI_LANG=en
 MAMORI=$1
 SRC=$2
 POLICY="$SRC/examples/city/mamori.yaml"
@@ -26,7 +27,43 @@ trap cleanup EXIT
 
 if [ "$(id -u)" -ne 0 ]; then
     not_ok "network namespaces need root"
-    echo "1..$n"
+    # With no table loaded the zones are not separated: fw verify says so.
+ip netns exec "$R" "$MAMORI" -C "$I" fw verify >"$T/verify" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "no mamori firewall is loaded" "$T/verify"; then
+    ok "fw verify with no firewall loaded fails"
+else
+    not_ok "fw verify with no firewall loaded fails" "exit $rc" "$(head -3 "$T/verify")"
+fi
+ip netns exec "$R" "$MAMORI" -C "$I" fw apply >/dev/null 2>&1
+# fw verify reads the live table back through libnftables and compares it with the policy.
+if ip netns exec "$R" "$MAMORI" -C "$I" fw verify >"$T/verify" 2>&1; then
+    ok "fw verify: the live firewall matches the policy"
+else
+    not_ok "fw verify: the live firewall matches the policy" "$(head -5 "$T/verify")"
+fi
+# Someone adds a rule by hand: LGWAN terminals to anywhere on ssh. It works on the wire, and
+# fw verify catches it.
+ip netns exec "$R" nft insert rule inet mamori forward ip saddr 10.20.16.0/20 tcp dport 22 accept
+probe allow lgt 10.20.16.9 203.0.113.10 22 "the hand-made rule really lets ssh out"
+ip netns exec "$R" "$MAMORI" -C "$I" fw verify >"$T/verify" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q '^excess lgwan -> internet tcp/22 ' "$T/verify"; then
+    ok "fw verify catches the rule added by hand (exit 1, lgwan -> internet tcp/22)"
+else
+    not_ok "fw verify catches the rule added by hand (exit 1, lgwan -> internet tcp/22)" "exit $rc" "$(head -5 "$T/verify")"
+fi
+if "$MAMORI" -C "$I" log show | grep -q "fw.verify.*excess"; then
+    ok "the failed verification is in the audit log"
+else
+    not_ok "the failed verification is in the audit log"
+fi
+# Applying again removes it.
+ip netns exec "$R" "$MAMORI" -C "$I" fw apply >/dev/null 2>&1
+probe deny lgt 10.20.16.9 203.0.113.10 22 "after apply, ssh out is closed again"
+if ip netns exec "$R" "$MAMORI" -C "$I" fw verify >/dev/null 2>&1; then ok "... and fw verify is clean"; else not_ok "... and fw verify is clean"; fi
+
+echo "1..$n"
     exit 1
 fi
 
@@ -119,6 +156,42 @@ if ip netns exec "$R" "$MAMORI" -C "$I" fw rollback >/dev/null 2>&1 && ! ip netn
 else
     not_ok "rollback restores the previous state"
 fi
+
+# With no table loaded the zones are not separated: fw verify says so.
+ip netns exec "$R" "$MAMORI" -C "$I" fw verify >"$T/verify" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "no mamori firewall is loaded" "$T/verify"; then
+    ok "fw verify with no firewall loaded fails"
+else
+    not_ok "fw verify with no firewall loaded fails" "exit $rc" "$(head -3 "$T/verify")"
+fi
+ip netns exec "$R" "$MAMORI" -C "$I" fw apply >/dev/null 2>&1
+# fw verify reads the live table back through libnftables and compares it with the policy.
+if ip netns exec "$R" "$MAMORI" -C "$I" fw verify >"$T/verify" 2>&1; then
+    ok "fw verify: the live firewall matches the policy"
+else
+    not_ok "fw verify: the live firewall matches the policy" "$(head -5 "$T/verify")"
+fi
+# Someone adds a rule by hand: LGWAN terminals to anywhere on ssh. It works on the wire, and
+# fw verify catches it.
+ip netns exec "$R" nft insert rule inet mamori forward ip saddr 10.20.16.0/20 tcp dport 22 accept
+probe allow lgt 10.20.16.9 203.0.113.10 22 "the hand-made rule really lets ssh out"
+ip netns exec "$R" "$MAMORI" -C "$I" fw verify >"$T/verify" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q '^excess lgwan -> internet tcp/22 ' "$T/verify"; then
+    ok "fw verify catches the rule added by hand (exit 1, lgwan -> internet tcp/22)"
+else
+    not_ok "fw verify catches the rule added by hand (exit 1, lgwan -> internet tcp/22)" "exit $rc" "$(head -5 "$T/verify")"
+fi
+if "$MAMORI" -C "$I" log show | grep -q "fw.verify.*excess"; then
+    ok "the failed verification is in the audit log"
+else
+    not_ok "the failed verification is in the audit log"
+fi
+# Applying again removes it.
+ip netns exec "$R" "$MAMORI" -C "$I" fw apply >/dev/null 2>&1
+probe deny lgt 10.20.16.9 203.0.113.10 22 "after apply, ssh out is closed again"
+if ip netns exec "$R" "$MAMORI" -C "$I" fw verify >/dev/null 2>&1; then ok "... and fw verify is clean"; else not_ok "... and fw verify is clean"; fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
