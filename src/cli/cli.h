@@ -81,5 +81,6 @@ int cmd_fw_compile(struct cli *c);
 int cmd_fw_apply(struct cli *c);
 int cmd_fw_rollback(struct cli *c);
 int cmd_fw_verify(struct cli *c);
+int cmd_check_time(struct cli *c);
 
 #endif

@@ -58,6 +58,9 @@ static const struct cli_command commands[] = {
     {"fw verify", 0, 0, OPT_POLICY | OPT_FILE | OPT_JSON | OPT_AS,
      "fw verify [--policy FILE] [--file LIVE.json] [--json]",
      N_("compare the live firewall with the policy; exit 1 when it allows more"), cmd_fw_verify},
+    {"check time", 0, 0, OPT_JSON | OPT_AS, "check time [--json]",
+     N_("is the clock synchronised? (chrony or systemd-timesyncd; a self-inspection item)"),
+     cmd_check_time},
 };
 
 static void

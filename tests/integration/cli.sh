@@ -182,5 +182,38 @@ echo 'not json' >"$T/bad.json"
 check "fw verify: not JSON exits 65" 65 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$T/bad.json"
 expect "... naming the file" "$T/err" "bad.json: not an nftables JSON ruleset"
 
+# --- check time: compared with an independent reading of the kernel clock state ----------
+"$MAMORI" check time --json >"$T/time.json" 2>"$T/err"
+rc=$?
+python3 - "$T/time.json" "$rc" >"$T/time.cmp" 2>&1 <<'PY'
+import ctypes, json, sys
+class Timeval(ctypes.Structure):
+    _fields_ = [("sec", ctypes.c_long), ("usec", ctypes.c_long)]
+class Timex(ctypes.Structure):  # struct timex, Linux x86-64
+    _fields_ = [("modes", ctypes.c_uint), ("offset", ctypes.c_long), ("freq", ctypes.c_long),
+                ("maxerror", ctypes.c_long), ("esterror", ctypes.c_long), ("status", ctypes.c_int),
+                ("constant", ctypes.c_long), ("precision", ctypes.c_long),
+                ("tolerance", ctypes.c_long), ("time", Timeval), ("tick", ctypes.c_long),
+                ("ppsfreq", ctypes.c_long), ("jitter", ctypes.c_long), ("shift", ctypes.c_int),
+                ("stabil", ctypes.c_long), ("jitcnt", ctypes.c_long), ("calcnt", ctypes.c_long),
+                ("errcnt", ctypes.c_long), ("stbcnt", ctypes.c_long), ("tai", ctypes.c_int),
+                ("pad", ctypes.c_int * 11)]
+t = Timex()
+state = ctypes.CDLL(None).adjtimex(ctypes.byref(t))
+synced = state != 5 and not (t.status & 0x40)
+got = json.load(open(sys.argv[1]))
+want_ok = synced and t.maxerror <= 1000000
+problems = []
+if got["synchronised"] != synced: problems.append("synchronised %s, kernel says %s" % (got["synchronised"], synced))
+if abs(got["max_error_us"] - t.maxerror) > 100000: problems.append("max error %d, kernel %d" % (got["max_error_us"], t.maxerror))
+if got["ok"] != want_ok or (int(sys.argv[2]) == 0) != want_ok: problems.append("verdict %s exit %s, want ok=%s" % (got["ok"], sys.argv[2], want_ok))
+if not want_ok and not got["reason"]: problems.append("a failure without a reason")
+print("; ".join(problems) or "agree (synchronised=%s, max error %d us)" % (synced, t.maxerror))
+sys.exit(1 if problems else 0)
+PY
+if [ $? -eq 0 ]; then ok "check time agrees with the kernel: $(cat "$T/time.cmp")"; else not_ok "check time agrees with the kernel" "$(cat "$T/time.cmp")"; fi
+check "check time (text) exits like --json" "$rc" "$MAMORI" check time
+expect "... and shows the maximum error and its limit" "$T/out" "^maximum error: [0-9.]+ ms \(limit 1000 ms\)"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
