@@ -27,43 +27,7 @@ trap cleanup EXIT
 
 if [ "$(id -u)" -ne 0 ]; then
     not_ok "network namespaces need root"
-    # With no table loaded the zones are not separated: fw verify says so.
-ip netns exec "$R" "$MAMORI" -C "$I" fw verify >"$T/verify" 2>&1
-rc=$?
-if [ "$rc" -eq 1 ] && grep -q "no mamori firewall is loaded" "$T/verify"; then
-    ok "fw verify with no firewall loaded fails"
-else
-    not_ok "fw verify with no firewall loaded fails" "exit $rc" "$(head -3 "$T/verify")"
-fi
-ip netns exec "$R" "$MAMORI" -C "$I" fw apply >/dev/null 2>&1
-# fw verify reads the live table back through libnftables and compares it with the policy.
-if ip netns exec "$R" "$MAMORI" -C "$I" fw verify >"$T/verify" 2>&1; then
-    ok "fw verify: the live firewall matches the policy"
-else
-    not_ok "fw verify: the live firewall matches the policy" "$(head -5 "$T/verify")"
-fi
-# Someone adds a rule by hand: LGWAN terminals to anywhere on ssh. It works on the wire, and
-# fw verify catches it.
-ip netns exec "$R" nft insert rule inet mamori forward ip saddr 10.20.16.0/20 tcp dport 22 accept
-probe allow lgt 10.20.16.9 203.0.113.10 22 "the hand-made rule really lets ssh out"
-ip netns exec "$R" "$MAMORI" -C "$I" fw verify >"$T/verify" 2>&1
-rc=$?
-if [ "$rc" -eq 1 ] && grep -q '^excess lgwan -> internet tcp/22 ' "$T/verify"; then
-    ok "fw verify catches the rule added by hand (exit 1, lgwan -> internet tcp/22)"
-else
-    not_ok "fw verify catches the rule added by hand (exit 1, lgwan -> internet tcp/22)" "exit $rc" "$(head -5 "$T/verify")"
-fi
-if "$MAMORI" -C "$I" log show | grep -q "fw.verify.*excess"; then
-    ok "the failed verification is in the audit log"
-else
-    not_ok "the failed verification is in the audit log"
-fi
-# Applying again removes it.
-ip netns exec "$R" "$MAMORI" -C "$I" fw apply >/dev/null 2>&1
-probe deny lgt 10.20.16.9 203.0.113.10 22 "after apply, ssh out is closed again"
-if ip netns exec "$R" "$MAMORI" -C "$I" fw verify >/dev/null 2>&1; then ok "... and fw verify is clean"; else not_ok "... and fw verify is clean"; fi
-
-echo "1..$n"
+    echo "1..$n"
     exit 1
 fi
 
@@ -94,8 +58,19 @@ add_host lgt 10.20.16.1/20 - 10.20.16.9/20
 add_host dmz 10.30.0.1/24 - 10.30.0.25/24 10.30.0.80/24
 add_host out 203.0.113.1/24 - 203.0.113.10/24
 
+# IPv6 on the My Number and internet hosts, which the policy gives no IPv6 prefix.
+ip netns exec "$R" sysctl -qw net.ipv6.conf.all.forwarding=1
+add_v6() {
+    ip -n "$R" addr add "$2::1/64" dev "v$1$S" nodad
+    ip -n "h$1$S" addr add "$2::10/64" dev eth0 nodad
+    ip -n "h$1$S" -6 route add default via "$2::1"
+}
+add_v6 my fd00:10
+add_v6 out fd00:203
+
 # Before the firewall everything routes (the topology works).
 if ip netns exec "hout$S" "$PROBE" 203.0.113.10 10.10.0.10 22; then ok "without the firewall, packets route"; else not_ok "without the firewall, packets route"; fi
+if ip netns exec "hout$S" ping -6 -c 3 -i 0.3 -W 2 fd00:10::10 >/dev/null 2>&1; then ok "without the firewall, IPv6 routes"; else not_ok "without the firewall, IPv6 routes"; fi
 
 I="$T/city"
 "$MAMORI" init "$I" --policy "$POLICY" >/dev/null 2>&1
@@ -132,6 +107,11 @@ probe allow lgt 10.20.16.9 10.20.0.25 25 "inside LGWAN, terminals reach servers"
 # ICMP
 if ip netns exec "hdmz$S" ping -c 1 -W 1 -I 10.30.0.25 203.0.113.10 >/dev/null 2>&1; then ok "allow: ping inside the internet zone"; else not_ok "allow: ping inside the internet zone"; fi
 if ip netns exec "hout$S" ping -c 1 -W 1 10.10.0.10 >/dev/null 2>&1; then not_ok "deny: ping from the internet to My Number"; else ok "deny: ping from the internet to My Number"; fi
+
+# The private zones have no IPv6 prefix in the policy: no IPv6 packet is forwarded at all
+# (an early draft accepted every IPv6 packet as "internet to internet").
+if ip netns exec "hout$S" ping -6 -c 1 -W 1 fd00:10::10 >/dev/null 2>&1; then not_ok "deny: IPv6 from the internet to a My Number host"; else ok "deny: IPv6 from the internet to a My Number host"; fi
+if ip netns exec "hmy$S" ping -6 -c 1 -W 1 fd00:203::10 >/dev/null 2>&1; then not_ok "deny: IPv6 from My Number to the internet"; else ok "deny: IPv6 from My Number to the internet"; fi
 
 # Denied attempts are logged with a prefix naming the rule, and counted on it: the two
 # denied probes from the internet to My Number above (TCP 22 and a ping) went through it.
