@@ -145,7 +145,7 @@ static int
 save_previous(struct cli *c, const char *previous)
 {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/spool/fw-previous.nft", c->home ? c->home : ".");
+    snprintf(path, sizeof(path), "%s/spool/fw-previous.nft", c->home);
     struct mamori_buf s;
     mamori_buf_init(&s, (size_t)64 << 20);
     /* Restoring means: remove mamori's table, then recreate the saved one (if any). */
@@ -158,9 +158,22 @@ save_previous(struct cli *c, const char *previous)
     return r;
 }
 
+/* apply and rollback keep the replaced ruleset and the record in an instance. */
+static int
+need_instance(struct cli *c)
+{
+    if (c->home)
+        return 0;
+    cli_error(_("this needs an instance (-C DIR or MAMORI_HOME): the replaced ruleset is kept "
+                "there for rollback and the change is recorded in its audit log"));
+    return EX_USAGE;
+}
+
 int
 cmd_fw_apply(struct cli *c)
 {
+    if (need_instance(c))
+        return EX_USAGE;
     struct mamori_buf script;
     mamori_buf_init(&script, (size_t)64 << 20);
     const char *path;
@@ -190,8 +203,10 @@ cmd_fw_apply(struct cli *c)
 int
 cmd_fw_rollback(struct cli *c)
 {
+    if (need_instance(c))
+        return EX_USAGE;
     char path[4096];
-    snprintf(path, sizeof(path), "%s/spool/fw-previous.nft", c->home ? c->home : ".");
+    snprintf(path, sizeof(path), "%s/spool/fw-previous.nft", c->home);
     char *saved;
     size_t len;
     int r = mamori_fs_read_file(path, (size_t)64 << 20, &saved, &len);

@@ -160,6 +160,9 @@ expect "... naming the option" "$T/err" "--format"
 check "fw compile of a broken policy exits 78 and compiles nothing" 78 "$MAMORI" fw compile --policy "$SRC/tests/data/policy/bad/mynumber-internet.yaml"
 if [ -s "$T/out" ]; then not_ok "... with nothing on stdout" "$(head -3 "$T/out")"; else ok "... with nothing on stdout"; fi
 
+check "fw apply without an instance is a usage error" 64 "$MAMORI" fw apply --policy "$EXAMPLE"
+expect "... saying why" "$T/err" "needs an instance"
+
 # fw verify on rulesets read back from a kernel (nft -j list table inet mamori, saved in
 # tests/data/fw/live-*.json; tests/integration/netns.sh does the same on a live router)
 F="$SRC/tests/data/fw"
