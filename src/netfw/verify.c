@@ -718,7 +718,7 @@ collect(struct vctx *x, const struct chain *ch, enum key k, struct cuts *out)
 /* ---- the report ------------------------------------------------------------------------------ */
 
 static const char *
-zone_of(struct vctx *x, const struct mamori_policy *p, const uint8_t a[16], uint8_t family)
+zone_of(const struct mamori_policy *p, const uint8_t a[16], uint8_t family)
 {
     char s[INET6_ADDRSTRLEN];
     inet_ntop(family == 4 ? AF_INET : AF_INET6, family == 4 ? a + 12 : a, s, sizeof(s));
@@ -728,7 +728,6 @@ zone_of(struct vctx *x, const struct mamori_policy *p, const uint8_t a[16], uint
             return "internet";
         return p->zones[e.zone].id;
     }
-    (void)x;
     return "internet";
 }
 
@@ -819,7 +818,7 @@ compare(struct vctx *x, const struct mamori_policy *p, const struct chain *want,
     const char *zones[4096];
     size_t nz = addrs.n;
     for (size_t i = 0; i < nz; i++)
-        zones[i] = zone_of(x, p, addrs.v[i], family_of(addrs.v[i]));
+        zones[i] = zone_of(p, addrs.v[i], family_of(addrs.v[i]));
 
     struct fast fw_want, fw_live;
     if (fast_init(x, &fw_want, want, addrs.v, addrs.n, family_of) < 0 ||
@@ -837,6 +836,10 @@ compare(struct vctx *x, const struct mamori_policy *p, const struct chain *want,
             memcpy(pt.dst, addrs.v[di], 16);
             for (size_t mi = 0; mi < macs.n; mi++) {
                 memcpy(pt.mac, macs.v[mi], 6);
+                /* a piece of one MAC address: one a rule names (the rest are "any other") */
+                uint8_t next_mac[6];
+                bool mac_single = mi + 1 < macs.n && after(macs.v[mi], next_mac, 6) &&
+                                  memcmp(next_mac, macs.v[mi + 1], 6) == 0;
                 for (size_t li = 0; li < l4s.n; li++) {
                     pt.l4 = l4s.v[li][0];
                     bool ported = pt.l4 == IPPROTO_TCP || pt.l4 == IPPROTO_UDP;
@@ -880,7 +883,7 @@ compare(struct vctx *x, const struct mamori_policy *p, const struct chain *want,
                                 k + 1 < ports.n
                                     ? (uint16_t)((ports.v[k + 1][0] << 8 | ports.v[k + 1][1]) - 1)
                                     : 65535;
-                        run.mac_bound = mi > 0;
+                        run.mac_bound = mac_single;
                         fmt_addr(pt.src, pt.family, run.example_src);
                         fmt_addr(pt.dst, pt.family, run.example_dst);
                         run.live_rule = lr;

@@ -174,6 +174,9 @@ expect "... also towards My Number" "$T/out" '^excess lgwan -> mynumber tcp/22 '
 if grep -q -- '-> lgwan' "$T/out"; then not_ok "... and nothing inside LGWAN (lgwan-internal allows it)" "$(cat "$T/out")"; else ok "... and nothing inside LGWAN (lgwan-internal allows it)"; fi
 check "fw verify: a deleted allow rule is reported, not excess (exit 0)" 0 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$F/live-mail-in-deleted.json"
 expect "... as missing, naming the policy rule" "$T/out" '^missing dmz -> lgwan tcp/25 .*policy=mail-in'
+# (live-chukan-no-mac.json: live-example.json with the MAC match taken out of the pinned rule)
+check "fw verify: the pinned exception without its MAC is excess" 1 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$F/live-chukan-no-mac.json"
+expect "... from other MAC addresses, between the pinned hosts" "$T/out" '^excess mynumber -> lgwan tcp/443 \(e\.g\. 10\.10\.0\.30 -> 10\.20\.0\.30\) live=chukan policy=default$'
 check "fw verify: a rule mamori cannot follow (jump) fails" 1 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$F/live-jump.json"
 expect "... naming it" "$T/out" "cannot check: rule handle [0-9]+: jump"
 echo '{"nftables": []}' >"$T/empty.json"
