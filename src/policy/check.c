@@ -14,6 +14,7 @@
  * It runs even when loading found errors, and skips whatever did not load, so one run of
  * `mamori policy check` shows every problem.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "internal.h"
@@ -85,6 +86,22 @@ resolve(struct checker *c, struct mamori_ref *ref, const void *arr, size_t n, si
     return false;
 }
 
+/* Ids name things in generated firewall rules, log prefixes, file names and URLs: ASCII
+ * letters and digits, then also '-', '_' and '.', at most 64 bytes. */
+static bool
+id_well_formed(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > 64 || !isalnum((unsigned char)id[0]))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)id[i];
+        if (ch >= 0x80 || !(isalnum(ch) || ch == '-' || ch == '_' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
 static void
 check_duplicates(struct checker *c, const void *arr, size_t n, size_t size, size_t pos_off,
                  const char *what)
@@ -93,6 +110,13 @@ check_duplicates(struct checker *c, const void *arr, size_t n, size_t size, size
         const char *id = id_at(arr, size, i);
         if (!id)
             continue;
+        if (!id_well_formed(id)) {
+            const struct mamori_pos *pi = (const void *)((const char *)arr + i * size + pos_off);
+            ERR(c->d, *pi,
+                _("%s id '%s': use ASCII letters, digits, '-', '_' and '.', starting with a "
+                  "letter or digit, at most 64 characters"),
+                what, id);
+        }
         for (size_t k = 0; k < i; k++) {
             const char *other = id_at(arr, size, k);
             if (other && strcmp(other, id) == 0) {
