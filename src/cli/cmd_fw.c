@@ -33,9 +33,9 @@ nft_run(const char *script, bool dry)
     return r == 0 ? 0 : -EINVAL;
 }
 
-/* The current table inet mamori as a script (or nftables JSON), "" when there is none. */
+/* Runs one nft command and returns its output (NULL on failure, the error on stderr). */
 static char *
-nft_current(bool json)
+nft_output(const char *cmd, bool json)
 {
     struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
     if (!ctx)
@@ -45,14 +45,33 @@ nft_current(bool json)
     nft_ctx_buffer_output(ctx);
     nft_ctx_buffer_error(ctx);
     char *copy = NULL;
-    if (nft_run_cmd_from_buffer(ctx, "list table inet mamori") == 0) {
+    if (nft_run_cmd_from_buffer(ctx, cmd) == 0) {
         const char *out = nft_ctx_get_output_buffer(ctx);
         copy = strdup(out ? out : "");
     } else {
-        copy = strdup("");
+        const char *err = nft_ctx_get_error_buffer(ctx);
+        if (err && *err)
+            fputs(err, stderr);
     }
     nft_ctx_free(ctx);
     return copy;
+}
+
+/* The current table inet mamori as a script (or nftables JSON), "" when there is none, NULL
+ * when the kernel's ruleset cannot be read (no CAP_NET_ADMIN): asking for the table list first
+ * tells "absent" from "not allowed" without reading error texts. */
+static char *
+nft_current(bool json)
+{
+    char *tables = nft_output("list tables inet", false);
+    if (!tables) {
+        cli_error(_("cannot read the live firewall (this needs CAP_NET_ADMIN, e.g. root)"));
+        return NULL;
+    }
+    bool present = strncmp(tables, "table inet mamori\n", 18) == 0 ||
+                   strstr(tables, "\ntable inet mamori\n") != NULL;
+    free(tables);
+    return present ? nft_output("list table inet mamori", json) : strdup("");
 }
 
 static int
@@ -180,7 +199,9 @@ cmd_fw_apply(struct cli *c)
     c->format = "nft";
     int rc = compile(c, &script, &path);
     char *previous = rc == 0 ? nft_current(false) : NULL;
-    if (rc == 0 && (!previous || save_previous(c, previous) < 0))
+    if (rc == 0 && !previous)
+        rc = EX_NOPERM;
+    if (rc == 0 && save_previous(c, previous) < 0)
         rc = EX_CANTCREAT;
     if (rc == 0 && nft_run(script.data, false) < 0) {
         cli_error(_("nftables did not load the ruleset; the previous one is unchanged"));
@@ -336,7 +357,11 @@ cmd_fw_verify(struct cli *c)
         }
     } else {
         live = nft_current(true);
-        if (live && !*live) { /* no table: an empty ruleset */
+        if (!live) {
+            mamori_policy_free(p);
+            return EX_NOPERM;
+        }
+        if (!*live) { /* no table: an empty ruleset */
             free(live);
             live = strdup("{\"nftables\": []}");
         }

@@ -184,6 +184,12 @@ check "fw verify: no table loaded fails" 1 "$MAMORI" fw verify --policy "$EXAMPL
 expect "... saying the zones are not separated" "$T/out" "no mamori firewall is loaded"
 check "fw verify --json" 1 "$MAMORI" fw verify --json --policy "$EXAMPLE" --file "$F/live-hand-rule.json"
 expect "... lists the differences" "$T/out" '"ok":false,.*"kind":"excess","from":"lgwan","to":"internet","service":"tcp/22"'
+if [ "$(id -u)" -eq 0 ]; then
+    # without CAP_NET_ADMIN the live table cannot be read: that is not "no firewall"
+    check "fw verify without the right to read the ruleset exits 77" 77 setpriv --reuid=65534 --regid=65534 --clear-groups "$MAMORI" fw verify --policy "$EXAMPLE"
+    expect "... saying it needs CAP_NET_ADMIN" "$T/err" "cannot read the live firewall \(this needs CAP_NET_ADMIN"
+    if grep -q "no mamori firewall" "$T/out"; then not_ok "... and not that no firewall is loaded"; else ok "... and not that no firewall is loaded"; fi
+fi
 echo 'not json' >"$T/bad.json"
 check "fw verify: not JSON exits 65" 65 "$MAMORI" fw verify --policy "$EXAMPLE" --file "$T/bad.json"
 expect "... naming the file" "$T/err" "bad.json: not an nftables JSON ruleset"
