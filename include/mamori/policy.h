@@ -324,6 +324,14 @@ struct mamori_endpoint {
     bool outside; /* an address in no segment: taken as the internet zone */
 };
 
+/* True when zone is ancestor or one of its sub-zones. */
+bool mamori_zone_within(const struct mamori_policy *p, int zone, int ancestor);
+/* How specific a rule end of this kind is: system 1000, segment 500, zone its depth. A rule's
+ * specificity is the sum over both ends; the most specific matching rule decides (the
+ * firewall compiler orders rules by the same weights). */
+int mamori_flow_end_weight(const struct mamori_policy *p, enum mamori_endpoint_kind kind,
+                           int index);
+
 /* Resolves "lgwan", "juki", "10.1.2.3" ... into an endpoint. -ENOENT when nothing matches. */
 int mamori_endpoint_resolve(const struct mamori_policy *p, const char *s,
                             struct mamori_endpoint *ret);

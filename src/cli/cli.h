@@ -58,6 +58,9 @@ struct cli_command {
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens the instance of -C / MAMORI_HOME; prints why not and returns a sysexits code. */
 int cli_open_instance(struct cli *c, struct mamori_instance **ret);
+/* Appends rec to the instance's audit log when an instance is given (-C, MAMORI_HOME); 0 when
+ * none is, or a sysexits code after printing the error. */
+int cli_record(struct cli *c, struct mamori_record *rec);
 /* Loads the policy to work with: --policy, else the instance's, else ./mamori.yaml, else the
  * example city's. Prints diagnostics on failure. */
 int cli_load_policy(struct cli *c, struct mamori_policy **ret, const char **ret_path);

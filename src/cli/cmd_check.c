@@ -7,29 +7,6 @@
 #include "cli.h"
 #include "mamori/hostcheck.h"
 
-static int
-record_check(struct cli *c, const struct mamori_time_verdict *v, const char *details)
-{
-    if (!c->home)
-        return 0;
-    struct mamori_instance *inst;
-    int rc = cli_open_instance(c, &inst);
-    if (rc)
-        return rc;
-    struct mamori_record rec = {.actor = c->as ? c->as : "system",
-                                .action = "time.check",
-                                .object = "clock",
-                                .decision = v->ok ? "ok" : "fail",
-                                .clause = "6(7)",
-                                .details = details};
-    int r = mamori_instance_record(inst, &rec);
-    if (mamori_instance_close(inst) < 0 || r < 0) {
-        cli_error(_("cannot record in the audit log: %s"), mamori_strerror(r));
-        return EX_TEMPFAIL;
-    }
-    return 0;
-}
-
 int
 cmd_check_time(struct cli *c)
 {
@@ -71,8 +48,14 @@ cmd_check_time(struct cli *c)
         printf("%s: %.3f ppm\n", _("frequency drift"), r.drift_ppm);
         printf("%s\n", v.ok ? _("ok") : _(v.reason));
     }
+    struct mamori_record rec = {.actor = c->as ? c->as : "system",
+                                .action = "time.check",
+                                .object = "clock",
+                                .decision = v.ok ? "ok" : "fail",
+                                .clause = "6(7)",
+                                .details = d.data};
     if (rc == 0)
-        rc = record_check(c, &v, d.data);
+        rc = cli_record(c, &rec);
     mamori_buf_done(&d);
     if (rc == 0 && !v.ok)
         rc = 1;

@@ -127,37 +127,29 @@ cmd_fw_compile(struct cli *c)
     return rc;
 }
 
-/* Records a firewall change when an instance is given. */
+/* Records a firewall change or check when an instance is given. */
 static int
-record_change(struct cli *c, const char *action, const char *decision, const char *detail)
+record_change(struct cli *c, const char *action, const char *decision, const char *key,
+              const char *value)
 {
-    if (!c->home)
-        return 0;
-    struct mamori_instance *inst;
-    int rc = cli_open_instance(c, &inst);
-    if (rc)
-        return rc;
     struct mamori_buf d;
     mamori_buf_init(&d, 4096);
     struct mamori_json j;
     mamori_json_init(&j, &d, false);
     mamori_json_object_begin(&j);
-    mamori_json_kv_string(&j, "ruleset_sha256", detail);
+    mamori_json_kv_string(&j, key, value);
     mamori_json_object_end(&j);
-    mamori_json_finish(&j);
+    int rc = mamori_json_finish(&j) < 0 ? EX_SOFTWARE : 0;
     struct mamori_record rec = {.actor = c->as ? c->as : "cli",
                                 .action = action,
                                 .object = "table inet mamori",
                                 .decision = decision,
                                 .clause = "6(3)",
                                 .details = d.data};
-    int r = mamori_instance_record(inst, &rec);
+    if (rc == 0)
+        rc = cli_record(c, &rec);
     mamori_buf_done(&d);
-    if (mamori_instance_close(inst) < 0 || r < 0) {
-        cli_error(_("cannot record in the audit log: %s"), mamori_strerror(r));
-        return EX_TEMPFAIL;
-    }
-    return 0;
+    return rc;
 }
 
 static int
@@ -212,7 +204,7 @@ cmd_fw_apply(struct cli *c)
         char hex[65];
         mamori_sha256(script.data, script.len, h);
         mamori_hex(h, 32, hex);
-        rc = record_change(c, "fw.apply", "ok", hex);
+        rc = record_change(c, "fw.apply", "ok", "ruleset_sha256", hex);
         if (rc == 0)
             printf("%s sha256:%s\n", _("firewall loaded:"), hex);
     }
@@ -242,7 +234,7 @@ cmd_fw_rollback(struct cli *c)
     }
     free(saved);
     if (rc == 0)
-        rc = record_change(c, "fw.rollback", "ok", "previous");
+        rc = record_change(c, "fw.rollback", "ok", "restored", "spool/fw-previous.nft");
     if (rc == 0)
         printf("%s\n", _("the previous firewall is back"));
     return rc;
@@ -389,7 +381,7 @@ cmd_fw_verify(struct cli *c)
     mamori_buf_done(&out);
     char detail[96];
     snprintf(detail, sizeof(detail), "excess=%zu missing=%zu", v->n_excess, v->n_missing);
-    rc = record_change(c, "fw.verify", v->ok ? "ok" : "excess", detail);
+    rc = record_change(c, "fw.verify", v->ok ? "ok" : "excess", "found", detail);
     if (rc == 0 && !v->ok)
         rc = 1;
     mamori_fw_verify_free(v);

@@ -70,6 +70,24 @@ cli_open_instance(struct cli *c, struct mamori_instance **ret)
     return 0;
 }
 
+int
+cli_record(struct cli *c, struct mamori_record *rec)
+{
+    if (!c->home)
+        return 0;
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    int r = mamori_instance_record(inst, rec);
+    int rclose = mamori_instance_close(inst);
+    if (r < 0 || rclose < 0) {
+        cli_error(_("cannot record in the audit log: %s"), mamori_strerror(r < 0 ? r : rclose));
+        return r == -EACCES ? EX_NOPERM : EX_TEMPFAIL;
+    }
+    return 0;
+}
+
 static bool
 exists(const char *path)
 {

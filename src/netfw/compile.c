@@ -71,17 +71,6 @@ new_rule(struct builder *b)
     return r;
 }
 
-static bool
-zone_within(const struct mamori_policy *p, int zone, int ancestor)
-{
-    for (size_t steps = 0; zone >= 0 && steps <= p->n_zones; steps++) {
-        if (zone == ancestor)
-            return true;
-        zone = p->zones[zone].parent.index;
-    }
-    return false;
-}
-
 /* The named set of a zone: the segments of the zone and of its sub-zones. */
 static const char *
 zone_set(struct builder *b, int zone)
@@ -114,7 +103,7 @@ make_sets(struct builder *b)
             return;
         for (size_t g = 0; g < p->n_segments; g++) {
             int sz = p->segments[g].zone.index;
-            bool in = z < p->n_zones ? zone_within(p, sz, (int)z)
+            bool in = z < p->n_zones ? mamori_zone_within(p, sz, (int)z)
                                      : p->zones[sz].kind != MAMORI_ZONE_INTERNET;
             if (in)
                 s->cidrs[s->n_cidrs++] = p->segments[g].cidr;
@@ -148,19 +137,6 @@ end_of(struct builder *b, enum mamori_endpoint_kind kind, int index, struct mamo
         break;
     default:
         e->any = true;
-    }
-}
-
-static int
-end_specificity(const struct mamori_policy *p, enum mamori_endpoint_kind kind, int index)
-{
-    switch (kind) {
-    case MAMORI_ENDPOINT_SYSTEM:
-        return 1000;
-    case MAMORI_ENDPOINT_SEGMENT:
-        return 500;
-    default:
-        return p->zones[index].depth;
     }
 }
 
@@ -206,13 +182,14 @@ add_flow(struct builder *b, const struct mamori_flow *f, int32_t today)
         bool reverse = m == MAMORI_METHOD_SCREEN_TRANSFER;
         r->src = reverse ? other : gw;
         r->dst = reverse ? gw : other;
-        r->specificity = 1000 + end_specificity(p, f->to_kind, f->to.index);
+        r->specificity = mamori_flow_end_weight(p, MAMORI_ENDPOINT_SYSTEM, f->gateway.index) +
+                         mamori_flow_end_weight(p, f->to_kind, f->to.index);
         return;
     }
     end_of(b, f->from_kind, f->from.index, &r->src);
     end_of(b, f->to_kind, f->to.index, &r->dst);
-    r->specificity = end_specificity(p, f->from_kind, f->from.index) +
-                     end_specificity(p, f->to_kind, f->to.index);
+    r->specificity = mamori_flow_end_weight(p, f->from_kind, f->from.index) +
+                     mamori_flow_end_weight(p, f->to_kind, f->to.index);
     if (m == MAMORI_METHOD_PINNED_EXCEPTION) {
         r->src = (struct mamori_fw_end){.cidrs = f->pins.src, .n_cidrs = f->pins.n_src};
         r->dst = (struct mamori_fw_end){.cidrs = f->pins.dst, .n_cidrs = f->pins.n_dst};

@@ -297,6 +297,25 @@ proto_number(json_t *v)
     return -1;
 }
 
+static int add_value(struct vctx *x, struct live *L, struct cond *c, json_t *v, int depth);
+
+/* Every element of an anonymous set or of a named set's elements. */
+static int
+add_each(struct vctx *x, struct live *L, struct cond *c, json_t *array, int depth)
+{
+    if (!json_is_array(array))
+        return MAMORI_E_INVALID;
+    size_t i;
+    json_t *e;
+    json_array_foreach(array, i, e)
+    {
+        int r = add_value(x, L, c, e, depth + 1);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 /* One element of a match's right-hand side into intervals of the condition's key. */
 static int
 add_value(struct vctx *x, struct live *L, struct cond *c, json_t *v, int depth)
@@ -304,31 +323,10 @@ add_value(struct vctx *x, struct live *L, struct cond *c, json_t *v, int depth)
     if (depth > 4)
         return MAMORI_E_LIMIT;
     json_t *o;
-    if (json_is_object(v) && (o = json_object_get(v, "set")) && json_is_array(o)) {
-        size_t i;
-        json_t *e;
-        json_array_foreach(o, i, e)
-        {
-            int r = add_value(x, L, c, e, depth + 1);
-            if (r < 0)
-                return r;
-        }
-        return 0;
-    }
-    if (json_is_string(v) && json_string_value(v)[0] == '@' && c->key != K_CTNEW) {
-        json_t *elems = json_object_get(L->sets, json_string_value(v) + 1);
-        if (!json_is_array(elems))
-            return MAMORI_E_INVALID;
-        size_t i;
-        json_t *e;
-        json_array_foreach(elems, i, e)
-        {
-            int r = add_value(x, L, c, e, depth + 1);
-            if (r < 0)
-                return r;
-        }
-        return 0;
-    }
+    if (json_is_object(v) && (o = json_object_get(v, "set")))
+        return add_each(x, L, c, o, depth);
+    if (json_is_string(v) && json_string_value(v)[0] == '@' && c->key != K_CTNEW)
+        return add_each(x, L, c, json_object_get(L->sets, json_string_value(v) + 1), depth);
     uint8_t lo[16] = {0}, hi[16] = {0};
     switch (c->key) {
     case K_SADDR:

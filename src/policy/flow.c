@@ -325,8 +325,8 @@ service_matches(const struct mamori_policy *p, const struct mamori_ref *rule,
     return false;
 }
 
-static bool
-zone_within(const struct mamori_policy *p, int zone, int ancestor)
+bool
+mamori_zone_within(const struct mamori_policy *p, int zone, int ancestor)
 {
     for (size_t steps = 0; zone >= 0 && steps <= p->n_zones; steps++) {
         if (zone == ancestor)
@@ -336,23 +336,41 @@ zone_within(const struct mamori_policy *p, int zone, int ancestor)
     return false;
 }
 
+int
+mamori_flow_end_weight(const struct mamori_policy *p, enum mamori_endpoint_kind kind, int index)
+{
+    switch (kind) {
+    case MAMORI_ENDPOINT_SYSTEM:
+        return 1000;
+    case MAMORI_ENDPOINT_SEGMENT:
+        return 500;
+    case MAMORI_ENDPOINT_ZONE:
+        return p->zones[index].depth;
+    default:
+        return 0;
+    }
+}
+
 /* Specificity of a rule end matching an endpoint; 0 when it does not match. */
 static int
 end_match(const struct mamori_policy *p, enum mamori_endpoint_kind kind, int index,
           const struct mamori_endpoint *e)
 {
+    bool match;
     switch (kind) {
     case MAMORI_ENDPOINT_SYSTEM:
-        return e->system == index ? 1000 : 0;
+        match = e->system == index;
+        break;
     case MAMORI_ENDPOINT_SEGMENT:
-        if (e->kind == MAMORI_ENDPOINT_ZONE)
-            return 0;
-        return e->segment == index ? 500 : 0;
+        match = e->kind != MAMORI_ENDPOINT_ZONE && e->segment == index;
+        break;
     case MAMORI_ENDPOINT_ZONE:
-        return zone_within(p, e->zone, index) ? p->zones[index].depth : 0;
+        match = mamori_zone_within(p, e->zone, index);
+        break;
     default:
-        return 0;
+        match = false;
     }
+    return match ? mamori_flow_end_weight(p, kind, index) : 0;
 }
 
 const char *
