@@ -203,6 +203,10 @@ int mamori_log_close(struct mamori_log *log);
  * ret_first_seq may be NULL. Nothing is appended on failure. */
 int mamori_log_append(struct mamori_log *log, struct mamori_record *recs, size_t n,
                       uint64_t *ret_first_seq);
+/* The same inside a write transaction the caller holds (mamori_store_begin), so the records
+ * commit together with the caller's own rows; on failure the caller rolls back. */
+int mamori_log_append_in(struct mamori_log *log, struct mamori_record *recs, size_t n,
+                         uint64_t *ret_first_seq);
 /* Signs and stores a checkpoint of the current tree now. */
 int mamori_log_checkpoint(struct mamori_log *log);
 /* Verifies every record and checkpoint in the store; witness may be NULL. */

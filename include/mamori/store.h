@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 1
+#define MAMORI_STORE_SCHEMA_VERSION 2
 
 struct mamori_store;
 
@@ -53,6 +53,18 @@ struct mamori_store_checkpoint {
     size_t note_len;
 };
 
+/* One kept original (quarantine module): what it is, its sealed key, where it came from. */
+struct mamori_store_original {
+    const char *id;   /* "sha256:<hex>" of the bytes */
+    const char *kind; /* "mail" */
+    int64_t size;
+    const uint8_t *sealed_key; /* NULL once purged */
+    size_t sealed_key_len;
+    int64_t created_us, expires_us;
+    const char *queue_id, *sender, *recipients, *message_id, *subject, *verdict;
+};
+
+typedef int (*mamori_store_original_cb)(void *ctx, const struct mamori_store_original *o);
 typedef int (*mamori_store_record_cb)(void *ctx, const struct mamori_store_record *rec);
 typedef int (*mamori_store_checkpoint_cb)(void *ctx, const struct mamori_store_checkpoint *cp);
 
@@ -87,5 +99,15 @@ int mamori_store_checkpoint_insert(struct mamori_store *s,
 /* In the order they were written. */
 int mamori_store_checkpoint_iterate(struct mamori_store *s, mamori_store_checkpoint_cb cb,
                                     void *ctx);
+
+/* Originals (quarantine). put: 0 inserted, 1 already kept (nothing changed). get: -ENOENT when
+ * unknown; strings are copied into arena. iterate: newest first. delete: the row and with it
+ * the sealed key (the SQLite backend overwrites deleted content). */
+int mamori_store_original_put(struct mamori_store *s, const struct mamori_store_original *o);
+int mamori_store_original_get(struct mamori_store *s, const char *id, struct mamori_arena *arena,
+                              struct mamori_store_original *ret);
+int mamori_store_original_iterate(struct mamori_store *s, mamori_store_original_cb cb,
+                                  void *ctx);
+int mamori_store_original_delete(struct mamori_store *s, const char *id);
 
 #endif

@@ -79,19 +79,16 @@ sign_locked(struct mamori_log *log, const struct mamori_merkle_range *range,
 }
 
 int
-mamori_log_append(struct mamori_log *log, struct mamori_record *recs, size_t n,
-                  uint64_t *ret_first_seq)
+mamori_log_append_in(struct mamori_log *log, struct mamori_record *recs, size_t n,
+                     uint64_t *ret_first_seq)
 {
     if (!log->key.has_secret)
         return -EPERM;
     struct mamori_buf body;
     mamori_buf_init(&body, MAMORI_RECORD_MAX_BYTES);
-    int r = mamori_store_begin(log->store);
-    if (r < 0)
-        return r;
     struct mamori_store_log_state st;
     struct mamori_merkle_range range;
-    r = mamori_store_log_state_get(log->store, &st);
+    int r = mamori_store_log_state_get(log->store, &st);
     if (r < 0)
         goto fail;
     state_to_range(&st, &range);
@@ -125,19 +122,35 @@ mamori_log_append(struct mamori_log *log, struct mamori_record *recs, size_t n,
     r = mamori_store_log_state_put(log->store, &st);
     if (r < 0)
         goto fail;
-    r = mamori_store_commit(log->store);
-    if (r < 0)
-        goto fail;
     log->unsigned_records = range.size > st.last_checkpoint_size;
     mamori_buf_done(&body);
     if (ret_first_seq)
         *ret_first_seq = first;
     return 0;
 fail:
-    mamori_store_rollback(log->store);
     mamori_buf_done(&body);
     for (size_t i = 0; i < n; i++)
         recs[i].seq = 0;
+    return r;
+}
+
+int
+mamori_log_append(struct mamori_log *log, struct mamori_record *recs, size_t n,
+                  uint64_t *ret_first_seq)
+{
+    if (!log->key.has_secret)
+        return -EPERM;
+    int r = mamori_store_begin(log->store);
+    if (r < 0)
+        return r;
+    r = mamori_log_append_in(log, recs, n, ret_first_seq);
+    if (r == 0)
+        r = mamori_store_commit(log->store);
+    if (r < 0) {
+        mamori_store_rollback(log->store);
+        for (size_t i = 0; i < n; i++)
+            recs[i].seq = 0;
+    }
     return r;
 }
 

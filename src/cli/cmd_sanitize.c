@@ -15,53 +15,14 @@
  */
 #include <errno.h>
 #include <libgen.h>
-#include <magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "mamori/gateway.h"
 #include "mamori/mail.h"
 #include "mamori/sandbox.h"
-
-struct mail_job {
-    struct mamori_mail_options opts;
-    magic_t magic;
-};
-
-static const char *
-detect(void *ctx, const void *data, size_t len)
-{
-    return magic_buffer(ctx, data, len);
-}
-
-/* In the worker, before its sandbox closes: the type database is a file. */
-static int
-job_init(void *ctx)
-{
-    struct mail_job *j = ctx;
-    mamori_mail_init();
-    j->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
-    if (j->magic && magic_load(j->magic, NULL) == 0) {
-        j->opts.detect = detect;
-        j->opts.detect_ctx = j->magic;
-    }
-    return 0;
-}
-
-/* In the worker: one message in, the result as frames out. */
-static int
-job_run(void *ctx, const char *req, size_t len, struct mamori_buf *resp)
-{
-    struct mail_job *j = ctx;
-    struct mamori_mail_result *res;
-    int r = mamori_mail_sanitize(req, len, &j->opts, &res);
-    if (r < 0)
-        return r;
-    r = mamori_mail_result_encode(res, resp);
-    mamori_mail_result_free(res);
-    return r;
-}
 
 /* Where the output of input i goes: -o, --out-dir/NAME, or standard output ("-"). */
 static char *
@@ -204,12 +165,12 @@ cmd_sanitize_mail(struct cli *c)
         mamori_instance_close(inst);
         return rc;
     }
-    struct mail_job job = {0};
+    struct mamori_mail_job job = {0};
     mamori_mail_options_from_policy(p, &job.opts);
     job.opts.drop_attachment_bytes = true; /* the original is what is kept, not its parts */
     struct mamori_worker_pool *pool;
     struct mamori_worker_options wo = {.timeout_ms = 60000};
-    if (mamori_worker_pool_new(job_run, job_init, &job, &wo, &pool) < 0) {
+    if (mamori_worker_pool_new(mamori_mail_job_run, mamori_mail_job_init, &job, &wo, &pool) < 0) {
         mamori_policy_free(p);
         mamori_instance_close(inst);
         return EX_OSERR;

@@ -109,7 +109,9 @@ mamori_fs_write_atomic(const char *path, const void *data, size_t len, unsigned 
     int r = dir_of(path, dir, sizeof(dir));
     if (r < 0)
         return r;
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+    /* Unique per thread: the daemon writes from several. */
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%ld", path, (long)getpid(), (long)gettid()) >=
+        (int)sizeof(tmp))
         return -ENAMETOOLONG;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "mamori/instance.h"
+#include "mamori/quarantine.h"
 
 #define KEY_FILE_MAX 1024
 
@@ -51,6 +52,22 @@ write_text(const char *path, const char *data, size_t len, unsigned mode)
 {
     return mamori_fs_write_atomic(path, data, len, mode);
 }
+
+/* The daemon's configuration of a new instance: the defaults of DESIGN.md §5. */
+static const char default_daemon_conf[] =
+    "# mamorid の設定 / mamorid configuration (man mamorid)\n"
+    "# milter: Postfix の smtpd_milters / non_smtpd_milters に指定するソケット（複数可）\n"
+    "# milter: the sockets Postfix's smtpd_milters names (one or more, comma-separated)\n"
+    "milter = unix:run/milter.sock, inet:127.0.0.1:8891\n"
+    "# 無害化ワーカーの数と、再起動までに処理する通数、1通あたりの制限時間（秒）\n"
+    "# sanitizer workers, messages each handles before it is replaced, seconds per message\n"
+    "workers = 2\n"
+    "worker_jobs = 1000\n"
+    "worker_timeout = 30\n"
+    "# Web コンソール（LGWAN 側）とアップロード受付（インターネット側）\n"
+    "# web console (LGWAN face) and uploads (internet face)\n"
+    "console = 127.0.0.1:8080\n"
+    "upload = 127.0.0.1:8081\n";
 
 int
 mamori_instance_init(const char *dir, const char *policy_file, struct mamori_diags *diags)
@@ -97,6 +114,17 @@ mamori_instance_init(const char *dir, const char *policy_file, struct mamori_dia
         (r = mamori_fs_mkdir_p(sub[2], 0750)) < 0)
         goto out;
     if ((r = write_text(policy_path, policy_text, policy_len, 0640)) < 0)
+        goto out;
+    char *conf_path = path_join(dir, "mamorid.conf");
+    char *qkey_path = path_join(dir, "keys/quarantine.key");
+    r = conf_path && qkey_path ? 0 : -ENOMEM;
+    if (r == 0)
+        r = write_text(conf_path, default_daemon_conf, sizeof(default_daemon_conf) - 1, 0640);
+    if (r == 0)
+        r = mamori_quarantine_key_create(qkey_path);
+    free(conf_path);
+    free(qkey_path);
+    if (r < 0)
         goto out;
 
     /* The log's origin names this instance uniquely. */
@@ -201,7 +229,12 @@ mamori_instance_open(const char *dir, struct mamori_instance **ret)
     inst->store_path = path_join(dir, "store.db");
     inst->key_path = path_join(dir, "keys/audit.key");
     inst->pub_path = path_join(dir, "keys/audit.pub");
-    if (!inst->dir || !inst->policy_path || !inst->store_path || !inst->key_path || !inst->pub_path)
+    inst->quarantine_dir = path_join(dir, "quarantine");
+    inst->quarantine_key_path = path_join(dir, "keys/quarantine.key");
+    inst->daemon_conf_path = path_join(dir, "mamorid.conf");
+    if (!inst->dir || !inst->policy_path || !inst->store_path || !inst->key_path ||
+        !inst->pub_path || !inst->quarantine_dir || !inst->quarantine_key_path ||
+        !inst->daemon_conf_path)
         goto fail;
     struct stat st;
     if (stat(inst->store_path, &st) < 0) {
@@ -235,6 +268,9 @@ mamori_instance_close(struct mamori_instance *inst)
     free(inst->store_path);
     free(inst->key_path);
     free(inst->pub_path);
+    free(inst->quarantine_dir);
+    free(inst->quarantine_key_path);
+    free(inst->daemon_conf_path);
     free(inst);
     return r;
 }

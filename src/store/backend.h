@@ -24,6 +24,11 @@ struct mamori_store_ops {
     int (*log_count)(struct mamori_store *s, uint64_t *ret);
     int (*checkpoint_insert)(struct mamori_store *s, const struct mamori_store_checkpoint *cp);
     int (*checkpoint_iterate)(struct mamori_store *s, mamori_store_checkpoint_cb cb, void *ctx);
+    int (*original_put)(struct mamori_store *s, const struct mamori_store_original *o);
+    int (*original_get)(struct mamori_store *s, const char *id, struct mamori_arena *arena,
+                        struct mamori_store_original *ret);
+    int (*original_iterate)(struct mamori_store *s, mamori_store_original_cb cb, void *ctx);
+    int (*original_delete)(struct mamori_store *s, const char *id);
 };
 
 /* Every backend's handle starts with this. */

@@ -31,8 +31,16 @@ enum stmt_id {
     ST_CP_INSERT,
     ST_CP_ITER,
     ST_USER_VERSION,
+    ST_ORIG_PUT,
+    ST_ORIG_GET,
+    ST_ORIG_ITER,
+    ST_ORIG_DELETE,
     ST_MAX,
 };
+
+#define ORIGINAL_COLUMNS                                                                       \
+    "id, kind, size, sealed_key, created_us, expires_us, queue_id, sender, recipients, "       \
+    "message_id, subject, verdict"
 
 static const char *const stmt_sql[ST_MAX] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -56,6 +64,13 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_CP_INSERT] = "INSERT INTO audit_checkpoint(size, created_us, note) VALUES (?1, ?2, ?3)",
     [ST_CP_ITER] = "SELECT id, size, created_us, note FROM audit_checkpoint ORDER BY id",
     [ST_USER_VERSION] = "PRAGMA user_version",
+    [ST_ORIG_PUT] = "INSERT INTO original(id, kind, size, sealed_key, created_us, expires_us, "
+                    "queue_id, sender, recipients, message_id, subject, verdict) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                    "ON CONFLICT(id) DO NOTHING",
+    [ST_ORIG_GET] = "SELECT " ORIGINAL_COLUMNS " FROM original WHERE id = ?1",
+    [ST_ORIG_ITER] = "SELECT " ORIGINAL_COLUMNS " FROM original ORDER BY created_us DESC, id",
+    [ST_ORIG_DELETE] = "DELETE FROM original WHERE id = ?1",
 };
 
 /* Migrations: migrations[i] brings the schema from version i to i + 1. */
@@ -83,6 +98,23 @@ static const char *const migrations[] = {
     "  note TEXT NOT NULL"
     ") STRICT;"
     "PRAGMA user_version = 1;",
+    /* 2: originals kept by the gateway (quarantine module). */
+    "CREATE TABLE original ("
+    "  id TEXT PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  size INTEGER NOT NULL CHECK (size >= 0),"
+    "  sealed_key BLOB NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  expires_us INTEGER NOT NULL,"
+    "  queue_id TEXT NOT NULL,"
+    "  sender TEXT NOT NULL,"
+    "  recipients TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  verdict TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX original_expires ON original(expires_us);"
+    "PRAGMA user_version = 2;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -470,6 +502,130 @@ sqlite_checkpoint_iterate(struct mamori_store *base, mamori_store_checkpoint_cb 
     return r;
 }
 
+static const char *
+text_or_empty(const char *t)
+{
+    return t ? t : "";
+}
+
+static int
+sqlite_original_put(struct mamori_store *base, const struct mamori_store_original *o)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_ORIG_PUT, &st);
+    if (r < 0)
+        return r;
+    if (!o->sealed_key || o->sealed_key_len > INT32_MAX)
+        return -EINVAL;
+    sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, o->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, o->size);
+    sqlite3_bind_blob(st, 4, o->sealed_key, (int)o->sealed_key_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, o->created_us);
+    sqlite3_bind_int64(st, 6, o->expires_us);
+    const char *texts[] = {o->queue_id, o->sender, o->recipients, o->message_id, o->subject,
+                           o->verdict};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_text(st, 7 + i, text_or_empty(texts[i]), -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int changed = sqlite3_changes(impl(base)->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    return changed ? 0 : 1;
+}
+
+/* A row of ORIGINAL_COLUMNS, strings copied into arena (NULL arena: pointers into the row). */
+static int
+original_row(sqlite3_stmt *st, struct mamori_arena *arena, struct mamori_store_original *o)
+{
+    const char **texts[] = {&o->id, &o->kind, NULL, NULL, NULL, NULL, &o->queue_id, &o->sender,
+                            &o->recipients, &o->message_id, &o->subject, &o->verdict};
+    memset(o, 0, sizeof(*o));
+    for (int i = 0; i < 12; i++) {
+        if (!texts[i])
+            continue;
+        const char *t = (const char *)sqlite3_column_text(st, i);
+        *texts[i] = t ? (arena ? mamori_arena_strdup(arena, t) : t) : "";
+        if (!*texts[i])
+            return -ENOMEM;
+    }
+    o->size = sqlite3_column_int64(st, 2);
+    o->sealed_key_len = (size_t)sqlite3_column_bytes(st, 3);
+    const void *k = sqlite3_column_blob(st, 3);
+    if (k && arena) {
+        uint8_t *copy = mamori_arena_alloc(arena, o->sealed_key_len);
+        if (!copy)
+            return -ENOMEM;
+        memcpy(copy, k, o->sealed_key_len);
+        o->sealed_key = copy;
+    } else {
+        o->sealed_key = k;
+    }
+    o->created_us = sqlite3_column_int64(st, 4);
+    o->expires_us = sqlite3_column_int64(st, 5);
+    return 0;
+}
+
+static int
+sqlite_original_get(struct mamori_store *base, const char *id, struct mamori_arena *arena,
+                    struct mamori_store_original *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_ORIG_GET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        r = original_row(st, arena, ret);
+    else
+        r = rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_original_iterate(struct mamori_store *base, mamori_store_original_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_ORIG_ITER, &st);
+    if (r < 0)
+        return r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_original o;
+        r = original_row(st, NULL, &o);
+        if (r == 0)
+            r = cb(ctx, &o);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    return r;
+}
+
+static int
+sqlite_original_delete(struct mamori_store *base, const char *id)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_ORIG_DELETE, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int changed = sqlite3_changes(impl(base)->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    return changed ? 0 : -ENOENT;
+}
+
 static const struct mamori_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -487,6 +643,10 @@ static const struct mamori_store_ops sqlite_ops = {
     .log_count = sqlite_log_count,
     .checkpoint_insert = sqlite_checkpoint_insert,
     .checkpoint_iterate = sqlite_checkpoint_iterate,
+    .original_put = sqlite_original_put,
+    .original_get = sqlite_original_get,
+    .original_iterate = sqlite_original_iterate,
+    .original_delete = sqlite_original_delete,
 };
 
 int
@@ -510,7 +670,8 @@ mamori_store_sqlite_open(const char *path, bool readonly, struct mamori_store **
     if (!readonly) {
         r = run_script(s->db, "PRAGMA journal_mode = WAL;");
         if (r == 0)
-            r = run_script(s->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+            r = run_script(s->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+                                  "PRAGMA secure_delete = ON;");
         if (r == 0)
             r = migrate(s);
     } else {

@@ -114,3 +114,28 @@ mamori_store_checkpoint_iterate(struct mamori_store *s, mamori_store_checkpoint_
 {
     return s->ops->checkpoint_iterate(s, cb, ctx);
 }
+
+int
+mamori_store_original_put(struct mamori_store *s, const struct mamori_store_original *o)
+{
+    return s->ops->original_put(s, o);
+}
+
+int
+mamori_store_original_get(struct mamori_store *s, const char *id, struct mamori_arena *arena,
+                          struct mamori_store_original *ret)
+{
+    return s->ops->original_get(s, id, arena, ret);
+}
+
+int
+mamori_store_original_iterate(struct mamori_store *s, mamori_store_original_cb cb, void *ctx)
+{
+    return s->ops->original_iterate(s, cb, ctx);
+}
+
+int
+mamori_store_original_delete(struct mamori_store *s, const char *id)
+{
+    return s->ops->original_delete(s, id);
+}
