@@ -24,6 +24,7 @@ enum cli_opt {
     OPT_OUT_DIR = 1 << 10,
     OPT_REPORT = 1 << 11,
     OPT_FORMAT = 1 << 12,
+    OPT_EXPIRED = 1 << 13,
 };
 
 struct cli {
@@ -40,6 +41,7 @@ struct cli {
     const char *out_dir;
     const char *report;
     const char *format;
+    bool expired;
     unsigned given; /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;
@@ -70,6 +72,10 @@ int cli_write_output(struct cli *c, const char *data, size_t len);
 int cli_exit_code(int r);
 
 int cmd_init(struct cli *c);
+int cmd_quarantine_list(struct cli *c);
+int cmd_quarantine_show(struct cli *c);
+int cmd_quarantine_verify(struct cli *c);
+int cmd_quarantine_purge(struct cli *c);
 int cmd_policy_check(struct cli *c);
 int cmd_policy_matrix(struct cli *c);
 int cmd_flow_check(struct cli *c);

@@ -58,6 +58,16 @@ static const struct cli_command commands[] = {
     {"fw verify", 0, 0, OPT_POLICY | OPT_FILE | OPT_JSON | OPT_AS,
      "fw verify [--policy FILE] [--file LIVE.json] [--json]",
      N_("compare the live firewall with the policy; exit 1 when it allows more"), cmd_fw_verify},
+    {"quarantine list", 0, 0, OPT_JSON, "quarantine list [--json]",
+     N_("the originals the gateway kept (newest first)"), cmd_quarantine_list},
+    {"quarantine show", 1, 1, OPT_JSON, "quarantine show ID [--json]",
+     N_("one kept original: envelope, verdict, retention"), cmd_quarantine_show},
+    {"quarantine verify", 0, 1, OPT_JSON, "quarantine verify [ID] [--json]",
+     N_("decrypt kept originals and check each against its id; exit 1 on any failure"),
+     cmd_quarantine_verify},
+    {"quarantine purge", 0, 1, OPT_EXPIRED | OPT_AS, "quarantine purge (ID | --expired) [--as USER]",
+     N_("destroy originals past their retention (or one), key first; logged"),
+     cmd_quarantine_purge},
     {"check time", 0, 0, OPT_JSON | OPT_AS, "check time [--json]",
      N_("is the clock synchronised? (chrony or systemd-timesyncd; a self-inspection item)"),
      cmd_check_time},
@@ -97,6 +107,7 @@ static const struct cli_option {
     {"out-dir", required_argument, OPT_OUT_DIR, offsetof(struct cli, out_dir), NONE},
     {"report", required_argument, OPT_REPORT, offsetof(struct cli, report), NONE},
     {"format", required_argument, OPT_FORMAT, offsetof(struct cli, format), NONE},
+    {"expired", no_argument, OPT_EXPIRED, NONE, offsetof(struct cli, expired)},
 };
 
 enum { OPT_VAL_BASE = 256, OPT_VAL_HELP = 512, OPT_VAL_VERSION };

@@ -388,6 +388,14 @@ mamori_worker_pool_new(mamori_worker_job job, mamori_worker_init init, void *ctx
 int
 mamori_worker_pool_start(struct mamori_worker_pool *pool)
 {
+    /* A child that died while idle (killed, out of memory) is replaced now, so the next job
+     * does not pay for it. */
+    if (pool->pid > 0 && waitpid(pool->pid, NULL, WNOHANG) == pool->pid) {
+        close(pool->fd);
+        pool->fd = -1;
+        pool->pid = 0;
+        pool->jobs = 0;
+    }
     return pool->pid > 0 ? 0 : spawn(pool);
 }
 
