@@ -15,20 +15,17 @@ SRC=$2
 MAMORID=$(dirname "$MAMORI")/mamorid
 CORPUS="$SRC/../shared/corpus/mail/messages"
 . "$SRC/tests/lib/postfix.sh"
+. "$SRC/tests/lib/tap.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mamori-gw-XXXXXX")
 chmod 755 "$T"
 I="$T/inst"
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { d=$1; shift; if "$@" >"$T/check.out" 2>&1; then ok "$d"; else not_ok "$d" "command: $*" "$(head -5 "$T/check.out")"; fi; }
 MPID=
 cleanup() {
     [ -n "$MPID" ] && kill -9 "$MPID" 2>/dev/null
     pf_stop "$T/pf"
     sink_stop "$T/sink"
     mountpoint -q "$I/quarantine" && umount "$I/quarantine"
+    mountpoint -q "$T/full" && umount "$T/full"
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -42,7 +39,6 @@ for p in postfix smtp-source smtp-sink python3; do
     command -v "$p" >/dev/null || { not_ok "$p is not installed (scripts/install-deps)"; echo "1..$n"; exit 1; }
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SMTP=$(free_port)
 SINK=$(free_port)
 MTCP=$(free_port)
@@ -227,12 +223,16 @@ wait_delivered $((before + 1)) 10
 
 # The quarantine file system is full: temp-fail, then pass once there is room.
 before=$(sink_count)
-mount -t tmpfs -o size=128k tmpfs "$I/quarantine"
-dd if=/dev/zero of="$I/quarantine/fill" bs=4k count=64 2>/dev/null
+# Filled before it is put in place, so nothing in flight lands on it and vanishes with it.
+mkdir -p "$T/full"
+mount -t tmpfs -o size=128k tmpfs "$T/full"
+dd if=/dev/zero of="$T/full/fill" bs=4k count=64 2>/dev/null
+mount --bind "$T/full" "$I/quarantine"
 python3 -c "open('$T/hand/big.eml','w').write('From: a@ext.example\r\nSubject: big\r\n\r\n' + ('x' * 70 + '\r\n') * 3000)"
 if send_file "$T/hand/big.eml"; then not_ok "quarantine full: refused"; else ok "quarantine full: temp-failed (451)"; fi
 check "mamorid named the cause (disk-full)" grep -q "disk-full" "$T/mamorid.log"
 umount "$I/quarantine"
+umount "$T/full"
 check "with room again, the message passes" send_file "$T/hand/big.eml"
 check "and is delivered once" wait_delivered $((before + 1)) 10
 
@@ -289,5 +289,4 @@ MPID=
 check "SIGTERM stops mamorid cleanly (exit 0)" test "$rc" -eq 0
 check "the audit log verifies after the stop" "$MAMORI" -C "$I" log verify
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end

@@ -1,8 +1,10 @@
 # A private Postfix on loopback for tests and benchmarks (sourced, not run).
 #
-#   pf_start DIR SMTP_PORT SINK_PORT [MILTER]   Postfix listening on 127.0.0.1:SMTP_PORT,
-#                                               relaying everything to 127.0.0.1:SINK_PORT,
-#                                               with smtpd_milters = MILTER (none if empty)
+#   pf_start DIR SMTP_PORT NEXT_PORT [MILTER [NAME]]
+#                                               Postfix listening on 127.0.0.1:SMTP_PORT,
+#                                               relaying everything to 127.0.0.1:NEXT_PORT,
+#                                               with smtpd_milters = MILTER (none if empty);
+#                                               NAME its host name (two in a chain differ)
 #   pf_stop DIR
 #   pf_queue_count DIR                           messages still queued
 #   pf_flush DIR                                 retry deferred mail now
@@ -12,7 +14,7 @@
 # Everything lives under DIR; nothing touches the system's Postfix (/etc/postfix).
 
 pf_start() {
-    _d=$1 _port=$2 _sink=$3 _milter=${4:-}
+    _d=$1 _port=$2 _sink=$3 _milter=${4:-} _name=${5:-gw.mamori.test}
     mkdir -p "$_d/etc" "$_d/queue" "$_d/data"
     chown postfix "$_d/data"
     cat >"$_d/etc/main.cf" <<EOC
@@ -30,7 +32,7 @@ maillog_file = $_d/maillog
 maillog_file_prefixes = $_d
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
-myhostname = gw.mamori.test
+myhostname = $_name
 mydomain = mamori.test
 myorigin = \$myhostname
 mydestination =
@@ -48,7 +50,7 @@ milter_content_timeout = 60s
 message_size_limit = 104857600
 queue_run_delay = 1s
 minimal_backoff_time = 1s
-maximum_backoff_time = 2s
+maximal_backoff_time = 2s
 smtp_connect_timeout = 5s
 default_process_limit = 50
 smtpd_client_connection_count_limit = 0
@@ -93,7 +95,7 @@ pf_stop() {
     done
 }
 
-pf_queue_count() {
+pf_queue_count() { # messages in the queue (incoming, active, deferred, hold, maildrop)
     find "$1/queue/incoming" "$1/queue/active" "$1/queue/deferred" "$1/queue/hold" \
         "$1/queue/maildrop" -type f 2>/dev/null | wc -l
 }
