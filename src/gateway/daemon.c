@@ -31,6 +31,7 @@
 #include "mamori/quarantine.h"
 
 #define MAX_CONNECTIONS 256
+#define ID_LOCKS        64 /* originals are written under a lock striped by their id */
 #define READ_CHUNK      ((size_t)64 * 1024)
 #define IDLE_POLL_MS    500
 
@@ -46,6 +47,9 @@ struct slot {
 struct gw {
     struct mamori_instance *inst;
     const struct mamori_gateway_config *conf;
+    /* One original is checked, written and recorded by one thread at a time; different
+     * originals in parallel (their fsyncs overlap). */
+    pthread_mutex_t id_lock[ID_LOCKS];
     /* Store, audit log and the current policy. */
     pthread_mutex_t lock;
     struct mamori_policy *policy;
@@ -226,6 +230,9 @@ keep_and_record(struct gw *g, const struct msg_ctx *m, const char *raw, size_t r
                                 .clause = "6(3)②",
                                 .details = d.data};
     struct mamori_store *st = g->inst->store;
+    unsigned stripe = (unsigned)strtoul((char[]){m->id[7], m->id[8], '\0'}, NULL, 16);
+    pthread_mutex_t *idl = &g->id_lock[stripe % ID_LOCKS];
+    pthread_mutex_lock(idl);
     pthread_mutex_lock(&g->lock);
     if (!g->inst->log) {
         r = -EACCES;
@@ -235,18 +242,21 @@ keep_and_record(struct gw *g, const struct msg_ctx *m, const char *raw, size_t r
     struct mamori_store_original have;
     r = a ? mamori_store_original_get(st, m->id, a, &have) : -ENOMEM;
     mamori_arena_free(a);
+    int64_t days = g->policy->retention.originals_days;
+    pthread_mutex_unlock(&g->lock);
     bool kept = r == 0;
     if (r < 0 && r != -ENOENT)
-        goto out;
+        goto out_unlocked;
+    /* The slow part (encrypt, write, two fsyncs) outside the store lock. */
     uint8_t sealed[MAMORI_SEALED_KEY_LEN];
     if (!kept && (r = mamori_quarantine_put(g->inst->quarantine_dir,
                                             g->inst->quarantine_key_path, m->id, raw, raw_len,
                                             sealed)) < 0)
-        goto out;
+        goto out_unlocked;
+    pthread_mutex_lock(&g->lock);
     if ((r = mamori_store_begin(st)) < 0)
         goto out;
     if (!kept) {
-        int64_t days = g->policy->retention.originals_days;
         char *rcpts = NULL;
         size_t rl = 0;
         FILE *f = open_memstream(&rcpts, &rl);
@@ -282,6 +292,8 @@ keep_and_record(struct gw *g, const struct msg_ctx *m, const char *raw, size_t r
         mamori_store_rollback(st);
 out:
     pthread_mutex_unlock(&g->lock);
+out_unlocked:
+    pthread_mutex_unlock(idl);
     mamori_buf_done(&d);
     return r;
 }
@@ -323,8 +335,10 @@ handle_message(struct gw *g, struct mamori_milter_session *s, struct mamori_buf 
     struct mamori_buf resp;
     mamori_buf_init(&resp, MAMORI_FRAME_MAX);
     int r = slot_borrow(g, &slot);
+    int64_t tw = mamori_now_us();
     if (r == 0)
         r = mamori_worker_pool_run(slot->pool, raw, len, &resp);
+    tw = mamori_now_us() - tw;
     slot_return(g, slot);
     struct mamori_mail_result *res = NULL;
     if (r >= 0)
@@ -353,9 +367,9 @@ handle_message(struct gw *g, struct mamori_milter_session *s, struct mamori_buf 
         mamori_mail_result_free(res);
         return tempfail(s, out);
     }
-    gw_log("%s: %s %s size=%zu attachments=%zu ms=%.1f", m.queue_id,
+    gw_log("%s: %s %s size=%zu attachments=%zu ms=%.2f sanitize_ms=%.2f", m.queue_id,
            res->verdict == MAMORI_MAIL_HELD ? "held" : "sanitized", m.id, len,
-           res->n_attachments, (double)(mamori_now_us() - t0) / 1000.0);
+           res->n_attachments, (double)(mamori_now_us() - t0) / 1000.0, (double)tw / 1000.0);
     mamori_mail_result_free(res);
     return 0;
 }
@@ -365,6 +379,7 @@ handle_message(struct gw *g, struct mamori_milter_session *s, struct mamori_buf 
 struct conn {
     struct gw *g;
     int fd;
+    bool tcp;
 };
 
 static int
@@ -418,6 +433,12 @@ conn_main(void *arg)
         if (n <= 0)
             break;
         in->len += (size_t)n;
+        /* The MTA sends headers and body chunks without waiting for replies (and without
+         * TCP_NODELAY): acknowledge at once, or its Nagle waits for our delayed ACK. */
+        if (c->tcp) {
+            int one = 1;
+            setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+        }
         int ev;
         bool quit = false;
         while ((ev = mamori_milter_step(s, &out)) > 0) {
@@ -555,7 +576,7 @@ accept_one(struct gw *g, size_t i)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     atomic_fetch_add(&g->active, 1);
-    if (!c || (*c = (struct conn){g, fd}, pthread_create(&t, &attr, conn_main, c)) != 0) {
+    if (!c || (*c = (struct conn){g, fd, !g->listen_unix[i]}, pthread_create(&t, &attr, conn_main, c)) != 0) {
         atomic_fetch_sub(&g->active, 1);
         free(c);
         close(fd);
@@ -613,6 +634,8 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
     g->inst = inst;
     g->conf = conf;
     pthread_mutex_init(&g->lock, NULL);
+    for (size_t i = 0; i < ID_LOCKS; i++)
+        pthread_mutex_init(&g->id_lock[i], NULL);
     pthread_mutex_init(&g->wlock, NULL);
     pthread_cond_init(&g->wcond, NULL);
     int r = 0, sfd = -1;

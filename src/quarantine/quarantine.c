@@ -153,11 +153,13 @@ mamori_quarantine_put(const char *dir, const char *key_path, const char *id, con
             break;
     } while (1);
 
+    struct stat sb;
+    bool new_sub = stat(sub, &sb) < 0;
     r = mamori_fs_mkdir_p(sub, 0700);
     if (r == 0)
         r = mamori_fs_write_atomic(path, out, o, 0600);
-    if (r == 0)
-        r = mamori_fs_fsync_dir(dir); /* the subdirectory may be new */
+    if (r == 0 && new_sub)
+        r = mamori_fs_fsync_dir(dir); /* the new subdirectory's entry */
     free(out);
     if (r == 0) {
         randombytes_buf(ret_sealed, crypto_secretbox_NONCEBYTES);
