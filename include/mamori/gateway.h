@@ -42,6 +42,7 @@ struct mamori_gateway_config {
     unsigned worker_jobs;    /* default 1000 */
     unsigned worker_timeout; /* seconds, default 30 */
     char *console, *upload;  /* host:port (the console issue) */
+    char *clamd;             /* clamd's socket, default unix:/run/clamav/clamd.ctl */
 };
 
 /* Reads a configuration file: `key = value` lines, '#' comments. Unknown keys and bad values
@@ -50,8 +51,7 @@ int mamori_gateway_config_load(const char *path, struct mamori_gateway_config *r
                                struct mamori_diags *diags);
 void mamori_gateway_config_done(struct mamori_gateway_config *c);
 /* Replaces the milter listeners with one given on the command line (first call clears). */
-int mamori_gateway_config_set_milter(struct mamori_gateway_config *c, const char *spec,
-                                     bool first);
+int mamori_gateway_config_set_milter(struct mamori_gateway_config *c, const char *spec, bool first);
 
 /* ---- the daemon ------------------------------------------------------------------------- */
 

@@ -26,11 +26,11 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_MILTER_PACKET_MAX   ((size_t)1 << 20)
-#define MAMORI_MILTER_CHUNK        65535
-#define MAMORI_MILTER_MAX_RCPTS    10000
-#define MAMORI_MILTER_MAX_HEADERS  10000
-#define MAMORI_MILTER_MACRO_BYTES  ((size_t)64 * 1024)
+#define MAMORI_MILTER_PACKET_MAX  ((size_t)1 << 20)
+#define MAMORI_MILTER_CHUNK       65535
+#define MAMORI_MILTER_MAX_RCPTS   10000
+#define MAMORI_MILTER_MAX_HEADERS 10000
+#define MAMORI_MILTER_MACRO_BYTES ((size_t)64 * 1024)
 
 enum mamori_milter_event {
     MAMORI_MILTER_MORE = 0,    /* needs more input */
@@ -74,7 +74,7 @@ const char *mamori_milter_rcpt(const struct mamori_milter_session *s, size_t i);
 int mamori_milter_reply_replace(struct mamori_milter_session *s, const char *msg, size_t len,
                                 struct mamori_buf *out);
 /* Replies to MAMORI_MILTER_MESSAGE with an SMTP code: "451", "4.7.1", text (ASCII). */
-int mamori_milter_reply_code(struct mamori_milter_session *s, const char *code,
-                             const char *xcode, const char *text, struct mamori_buf *out);
+int mamori_milter_reply_code(struct mamori_milter_session *s, const char *code, const char *xcode,
+                             const char *text, struct mamori_buf *out);
 
 #endif

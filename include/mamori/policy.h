@@ -297,6 +297,24 @@ int mamori_policy_find_level(const struct mamori_policy *p, enum mamori_axis_id 
                              const char *id);
 /* The approver role of an action in the approval matrix, or NULL. */
 const char *mamori_policy_approver(const struct mamori_policy *p, const char *action);
+int mamori_policy_find_unit(const struct mamori_policy *p, const char *id);
+/* True when unit is ancestor or lies below it (indices; -1 is never within). */
+bool mamori_unit_within(const struct mamori_policy *p, int unit, int ancestor);
+
+/* A person as the approval rules see them: an id, a role id, a unit id. */
+struct mamori_person_ref {
+    const char *id;
+    const char *role;
+    const char *unit;
+};
+
+/* May approver approve action (e.g. "quarantine.release") requested by requester? 0, or
+ * MAMORI_E_DENIED with *ret_reason one of "self-approval" (兼務の禁止), "wrong-role" (not the
+ * role the approval matrix names), "outside-unit" (a section or department manager of
+ * another unit), "no-approver-for-action". */
+int mamori_policy_may_approve(const struct mamori_policy *p, const char *action,
+                              const struct mamori_person_ref *requester,
+                              const struct mamori_person_ref *approver, const char **ret_reason);
 
 /* ---- names ------------------------------------------------------------------------------ */
 

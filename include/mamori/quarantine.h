@@ -30,9 +30,8 @@ int mamori_original_id_check(const char *id);
 int mamori_quarantine_key_create(const char *key_path);
 /* Encrypts data under a new key into DIR/<2 hex>/<hex> (temporary name, fsync, rename,
  * directory fsync) and returns the key sealed with the quarantine key. */
-int mamori_quarantine_put(const char *dir, const char *key_path, const char *id,
-                          const void *data, size_t len,
-                          uint8_t ret_sealed[MAMORI_SEALED_KEY_LEN]);
+int mamori_quarantine_put(const char *dir, const char *key_path, const char *id, const void *data,
+                          size_t len, uint8_t ret_sealed[MAMORI_SEALED_KEY_LEN]);
 /* Decrypts an original and checks it against its id: MAMORI_E_TAMPERED when the file or the
  * key does not fit; -ENOENT when the file is gone. */
 int mamori_quarantine_get(const char *dir, const char *key_path, const char *id,

@@ -67,8 +67,9 @@ struct mamori_worker_pool;
 int mamori_worker_pool_new(mamori_worker_job job, mamori_worker_init init, void *ctx,
                            const struct mamori_worker_options *opts,
                            struct mamori_worker_pool **ret);
-/* Starts a child now if none is running (or the last one died while idle). Callers do this when they hold no large buffers:
- * a child is forked, so it starts with a copy of the caller's memory. */
+/* Starts a child now if none is running (or the last one died while idle). Callers do this when
+ * they hold no large buffers: a child is forked, so it starts with a copy of the caller's memory.
+ */
 int mamori_worker_pool_start(struct mamori_worker_pool *pool);
 /* Runs one job in a child (starting one if needed). 0 or the job's non-negative result, with the
  * response; the job's negative result; -ETIMEDOUT (the child was killed), -ECHILD (it died),

@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 2
+#define MAMORI_STORE_SCHEMA_VERSION 3
 
 struct mamori_store;
 
@@ -64,6 +64,32 @@ struct mamori_store_original {
     const char *queue_id, *sender, *recipients, *message_id, *subject, *verdict;
 };
 
+/* A person who acts (the console's accounts, issue 6; the CLI's --as). */
+struct mamori_store_person {
+    const char *id;   /* login name */
+    const char *name; /* display name */
+    const char *role; /* a policy role id */
+    const char *unit; /* a policy unit id, or "" */
+    const char *mail; /* their LGWAN address, or "" */
+    const char *password_hash; /* Argon2id (libsodium's string form) */
+    bool disabled;
+    int64_t created_us;
+};
+
+/* A request to release an original (quarantine.release). */
+struct mamori_store_request {
+    int64_t id;
+    const char *original;
+    const char *requester;
+    const char *reason;
+    const char *state; /* requested, approved, denied, expired, released, refused */
+    const char *decided_by; /* "" until decided */
+    const char *note;       /* the denial's reason, the scan result ... */
+    int64_t created_us, expires_us, decided_us;
+};
+
+typedef int (*mamori_store_person_cb)(void *ctx, const struct mamori_store_person *p);
+typedef int (*mamori_store_request_cb)(void *ctx, const struct mamori_store_request *r);
 typedef int (*mamori_store_original_cb)(void *ctx, const struct mamori_store_original *o);
 typedef int (*mamori_store_record_cb)(void *ctx, const struct mamori_store_record *rec);
 typedef int (*mamori_store_checkpoint_cb)(void *ctx, const struct mamori_store_checkpoint *cp);
@@ -106,8 +132,25 @@ int mamori_store_checkpoint_iterate(struct mamori_store *s, mamori_store_checkpo
 int mamori_store_original_put(struct mamori_store *s, const struct mamori_store_original *o);
 int mamori_store_original_get(struct mamori_store *s, const char *id, struct mamori_arena *arena,
                               struct mamori_store_original *ret);
-int mamori_store_original_iterate(struct mamori_store *s, mamori_store_original_cb cb,
-                                  void *ctx);
+int mamori_store_original_iterate(struct mamori_store *s, mamori_store_original_cb cb, void *ctx);
 int mamori_store_original_delete(struct mamori_store *s, const char *id);
+
+/* Persons. put: -EEXIST when the id is taken. get: -ENOENT; strings copied into arena. */
+int mamori_store_person_put(struct mamori_store *s, const struct mamori_store_person *p);
+int mamori_store_person_get(struct mamori_store *s, const char *id, struct mamori_arena *arena,
+                            struct mamori_store_person *ret);
+int mamori_store_person_iterate(struct mamori_store *s, mamori_store_person_cb cb, void *ctx);
+int mamori_store_person_set_disabled(struct mamori_store *s, const char *id, bool disabled);
+
+/* Release requests. insert: the new id in *ret_id. set_state: -ENOENT, or -EBUSY when the
+ * request is not in state `from` (someone else decided first). */
+int mamori_store_request_insert(struct mamori_store *s, const struct mamori_store_request *r,
+                                int64_t *ret_id);
+int mamori_store_request_get(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
+                             struct mamori_store_request *ret);
+int mamori_store_request_set_state(struct mamori_store *s, int64_t id, const char *from,
+                                   const char *to, const char *by, const char *note,
+                                   int64_t when_us);
+int mamori_store_request_iterate(struct mamori_store *s, mamori_store_request_cb cb, void *ctx);
 
 #endif

@@ -25,6 +25,12 @@ enum cli_opt {
     OPT_REPORT = 1 << 11,
     OPT_FORMAT = 1 << 12,
     OPT_EXPIRED = 1 << 13,
+    OPT_ROLE = 1 << 14,
+    OPT_UNIT = 1 << 15,
+    OPT_MAIL = 1 << 16,
+    OPT_PASSWORD_FILE = 1 << 17,
+    OPT_NAME = 1 << 18,
+    OPT_REASON = 1 << 19,
 };
 
 struct cli {
@@ -42,6 +48,12 @@ struct cli {
     const char *report;
     const char *format;
     bool expired;
+    const char *role;
+    const char *unit;
+    const char *mail;
+    const char *password_file;
+    const char *name;
+    const char *reason;
     unsigned given; /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;
@@ -63,6 +75,10 @@ int cli_open_instance(struct cli *c, struct mamori_instance **ret);
 /* Appends rec to the instance's audit log when an instance is given (-C, MAMORI_HOME); 0 when
  * none is, or a sysexits code after printing the error. */
 int cli_record(struct cli *c, struct mamori_record *rec);
+/* The person of --as: an enabled user of the instance (strings in arena); prints why not and
+ * returns a sysexits code. */
+int cli_actor(struct cli *c, struct mamori_instance *inst, struct mamori_arena *arena,
+              struct mamori_store_person *ret);
 /* Loads the policy to work with: --policy, else the instance's, else ./mamori.yaml, else the
  * example city's. Prints diagnostics on failure. */
 int cli_load_policy(struct cli *c, struct mamori_policy **ret, const char **ret_path);
@@ -76,6 +92,15 @@ int cmd_quarantine_list(struct cli *c);
 int cmd_quarantine_show(struct cli *c);
 int cmd_quarantine_verify(struct cli *c);
 int cmd_quarantine_purge(struct cli *c);
+int cmd_quarantine_request(struct cli *c);
+int cmd_quarantine_approve(struct cli *c);
+int cmd_quarantine_deny(struct cli *c);
+int cmd_quarantine_release(struct cli *c);
+int cmd_quarantine_requests(struct cli *c);
+int cmd_user_add(struct cli *c);
+int cmd_user_list(struct cli *c);
+int cmd_user_show(struct cli *c);
+int cmd_user_disable(struct cli *c);
 int cmd_policy_check(struct cli *c);
 int cmd_policy_matrix(struct cli *c);
 int cmd_flow_check(struct cli *c);

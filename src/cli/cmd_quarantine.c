@@ -10,10 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "mamori/gateway.h"
 #include "mamori/quarantine.h"
+#include "mamori/scan.h"
 
 static void
 format_time(int64_t us, char *buf, size_t len)
@@ -323,5 +327,418 @@ cmd_quarantine_purge(struct cli *c)
     free(p.ids);
     if (mamori_instance_close(inst) < 0 && rc == 0)
         rc = EX_TEMPFAIL;
+    return rc;
+}
+
+/* ---- release of originals: request → approval → clamd scan → hand-over -------------------- */
+
+#define REQUEST_DAYS 7 /* an undecided request expires after a week */
+
+/* Parses a request number. */
+static int
+request_number(const char *s, int64_t *ret)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v <= 0) {
+        cli_error(_("'%s' is not a request number"), s);
+        return EX_USAGE;
+    }
+    *ret = v;
+    return 0;
+}
+
+/* Records one step of a request in the audit log, in the caller's transaction when in_tx. */
+static int
+record_step(struct mamori_instance *inst, const char *actor, const char *action, int64_t req,
+            const char *original, const char *decision, const char *note, bool in_tx)
+{
+    struct mamori_buf d;
+    struct mamori_json j;
+    mamori_buf_init(&d, 1 << 16);
+    mamori_json_init(&j, &d, false);
+    mamori_json_object_begin(&j);
+    mamori_json_kv_int(&j, "request", req);
+    mamori_json_kv_string(&j, "original", original);
+    if (note && *note)
+        mamori_json_kv_string(&j, "note", note);
+    mamori_json_object_end(&j);
+    int r = mamori_json_finish(&j);
+    char object[32];
+    snprintf(object, sizeof(object), "request:%lld", (long long)req);
+    struct mamori_record rec = {.time_us = mamori_now_us(),
+                                .actor = actor,
+                                .action = action,
+                                .object = object,
+                                .decision = decision,
+                                .clause = "6(3)②",
+                                .details = d.data};
+    if (r == 0)
+        r = !inst->log  ? -EACCES
+            : in_tx     ? mamori_log_append_in(inst->log, &rec, 1, NULL)
+                        : mamori_log_append(inst->log, &rec, 1, NULL);
+    mamori_buf_done(&d);
+    return r;
+}
+
+/* Moves a request from one state to another and records it, in one transaction. */
+static int
+transition(struct mamori_instance *inst, const struct mamori_store_request *q, const char *to,
+           const char *actor, const char *action, const char *note)
+{
+    int r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
+    if (r < 0)
+        return r;
+    r = mamori_store_request_set_state(inst->store, q->id, q->state, to, actor, note,
+                                       mamori_now_us());
+    if (r == 0)
+        r = record_step(inst, actor, action, q->id, q->original, to, note, true);
+    if (r == 0)
+        r = mamori_store_commit(inst->store);
+    if (r < 0)
+        mamori_store_rollback(inst->store);
+    return r;
+}
+
+static bool
+is_recipient(const char *recipients, const char *mail)
+{
+    size_t n = strlen(mail);
+    if (!n)
+        return false;
+    for (const char *p = recipients; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncasecmp(p, mail, n) == 0)
+            return true;
+        p += len + (comma != NULL);
+    }
+    return false;
+}
+
+int
+cmd_quarantine_request(struct cli *c)
+{
+    const char *id = c->args[0];
+    if (mamori_original_id_check(id) < 0) {
+        cli_error(_("'%s' is not an original's id (sha256:<64 hex digits>)"), id);
+        return EX_USAGE;
+    }
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 20);
+    struct mamori_store_person me;
+    struct mamori_store_original o;
+    rc = cli_actor(c, inst, a, &me);
+    int r = 0;
+    if (rc == 0) {
+        r = mamori_store_original_get(inst->store, id, a, &o);
+        if (r == -ENOENT) {
+            cli_error(_("no original %s (never kept, or purged)"), id);
+            rc = EX_DATAERR;
+        } else if (r < 0) {
+            cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else if (!is_recipient(o.recipients, me.mail)) {
+            cli_error(_("%s (%s) is not a recipient of %s: only its recipients may ask for it"),
+                      me.id, *me.mail ? me.mail : "-", id);
+            record_step(inst, me.id, "quarantine.request", 0, id, "refused", "not-a-recipient",
+                        false);
+            rc = EX_NOPERM;
+        }
+    }
+    if (rc == 0) {
+        int64_t now = mamori_now_us(), req = 0;
+        struct mamori_store_request q = {.original = id,
+                                         .requester = me.id,
+                                         .reason = c->reason ? c->reason : "",
+                                         .state = "requested",
+                                         .created_us = now,
+                                         .expires_us = now + (int64_t)REQUEST_DAYS * 86400 *
+                                                                 1000000};
+        r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
+        if (r == 0) {
+            r = mamori_store_request_insert(inst->store, &q, &req);
+            if (r == 0)
+                r = record_step(inst, me.id, "quarantine.request", req, id, "requested",
+                                q.reason, true);
+            if (r == 0)
+                r = mamori_store_commit(inst->store);
+            if (r < 0)
+                mamori_store_rollback(inst->store);
+        }
+        if (r < 0) {
+            cli_error(_("cannot record the request: %s"), mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else {
+            printf(_("request %lld: waiting for approval by %s\n"), (long long)req,
+                   _("the role the policy names"));
+        }
+    }
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+/* Loads request, checks it is undecided and not expired (expiring it if so), and that actor
+ * may decide it. */
+static int
+decidable(struct cli *c, struct mamori_instance *inst, struct mamori_arena *a, int64_t req,
+          struct mamori_store_person *actor, struct mamori_store_request *q)
+{
+    int rc = cli_actor(c, inst, a, actor);
+    if (rc)
+        return rc;
+    int r = mamori_store_request_get(inst->store, req, a, q);
+    if (r == -ENOENT) {
+        cli_error(_("no request %lld"), (long long)req);
+        return EX_DATAERR;
+    }
+    if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        return cli_exit_code(r);
+    }
+    if (strcmp(q->state, "requested") != 0) {
+        cli_error(_("request %lld is %s already"), (long long)req, q->state);
+        return EX_DATAERR;
+    }
+    if (q->expires_us <= mamori_now_us()) {
+        transition(inst, q, "expired", "system", "quarantine.expire", "");
+        cli_error(_("request %lld has expired"), (long long)req);
+        return EX_DATAERR;
+    }
+    struct mamori_store_person requester;
+    r = mamori_store_person_get(inst->store, q->requester, a, &requester);
+    if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        return cli_exit_code(r);
+    }
+    struct mamori_policy *p;
+    if ((rc = cli_load_policy(c, &p, NULL)))
+        return rc;
+    struct mamori_person_ref rq = {requester.id, requester.role, requester.unit};
+    struct mamori_person_ref ap = {actor->id, actor->role, actor->unit};
+    const char *why = NULL;
+    r = mamori_policy_may_approve(p, "quarantine.release", &rq, &ap, &why);
+    const char *role = mamori_policy_approver(p, "quarantine.release");
+    if (r < 0) {
+        if (strcmp(why, "self-approval") == 0)
+            cli_error(_("%s may not decide their own request (兼務の禁止)"), actor->id);
+        else if (strcmp(why, "outside-unit") == 0)
+            cli_error(_("%s (%s of %s) may not decide for %s of %s"), actor->id, actor->role,
+                      *actor->unit ? actor->unit : "-", requester.id,
+                      *requester.unit ? requester.unit : "-");
+        else
+            cli_error(_("%s (%s) may not decide this: the policy names %s"), actor->id,
+                      actor->role, role ? role : "-");
+        record_step(inst, actor->id, "quarantine.approve", q->id, q->original, "refused", why,
+                    false);
+        rc = EX_NOPERM;
+    }
+    mamori_policy_free(p);
+    return rc;
+}
+
+static int
+decide(struct cli *c, bool approve)
+{
+    int64_t req;
+    int rc = request_number(c->args[0], &req);
+    if (rc)
+        return rc;
+    struct mamori_instance *inst;
+    if ((rc = cli_open_instance(c, &inst)))
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 20);
+    struct mamori_store_person actor;
+    struct mamori_store_request q;
+    rc = a ? decidable(c, inst, a, req, &actor, &q) : EX_OSERR;
+    if (rc == 0) {
+        int r = transition(inst, &q, approve ? "approved" : "denied", actor.id,
+                           approve ? "quarantine.approve" : "quarantine.deny",
+                           approve ? "" : (c->reason ? c->reason : ""));
+        if (r == -EBUSY) {
+            cli_error(_("request %lld was decided meanwhile"), (long long)req);
+            rc = EX_TEMPFAIL;
+        } else if (r < 0) {
+            cli_error(_("cannot record the decision: %s"), mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else {
+            printf(approve ? _("request %lld approved\n") : _("request %lld denied\n"),
+                   (long long)req);
+        }
+    }
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+int
+cmd_quarantine_approve(struct cli *c)
+{
+    return decide(c, true);
+}
+
+int
+cmd_quarantine_deny(struct cli *c)
+{
+    return decide(c, false);
+}
+
+int
+cmd_quarantine_release(struct cli *c)
+{
+    int64_t req;
+    int rc = request_number(c->args[0], &req);
+    if (rc)
+        return rc;
+    if (!c->output || strcmp(c->output, "-") == 0) {
+        cli_error(_("release needs -o FILE (the original is not written to a terminal)"));
+        return EX_USAGE;
+    }
+    struct mamori_instance *inst;
+    if ((rc = cli_open_instance(c, &inst)))
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 20);
+    struct mamori_store_person me;
+    struct mamori_store_request q;
+    struct mamori_store_original o;
+    char *data = NULL;
+    size_t len = 0;
+    rc = cli_actor(c, inst, a, &me);
+    int r = 0;
+    if (rc == 0) {
+        r = mamori_store_request_get(inst->store, req, a, &q);
+        if (r == -ENOENT) {
+            cli_error(_("no request %lld"), (long long)req);
+            rc = EX_DATAERR;
+        } else if (r < 0) {
+            cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else if (strcmp(q.requester, me.id) != 0) {
+            cli_error(_("only %s, who asked for it, may receive request %lld"), q.requester,
+                      (long long)req);
+            rc = EX_NOPERM;
+        } else if (strcmp(q.state, "approved") != 0) {
+            cli_error(_("request %lld is %s, not approved"), (long long)req, q.state);
+            rc = EX_DATAERR;
+        }
+    }
+    if (rc == 0) {
+        r = mamori_store_original_get(inst->store, q.original, a, &o);
+        if (r == 0)
+            r = mamori_quarantine_get(inst->quarantine_dir, inst->quarantine_key_path,
+                                      q.original, o.sealed_key, o.sealed_key_len, &data, &len);
+        if (r < 0) {
+            cli_error(_("the original %s cannot be read: %s"), q.original, mamori_strerror(r));
+            rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
+        }
+    }
+    if (rc == 0) {
+        /* The clamd of mamorid.conf; nothing is released on any doubt. */
+        struct mamori_gateway_config conf;
+        struct mamori_diags diags = {0};
+        r = mamori_gateway_config_load(inst->daemon_conf_path, &conf, &diags);
+        mamori_diags_done(&diags);
+        enum mamori_scan_verdict v = MAMORI_SCAN_FOUND;
+        char found[256] = "";
+        if (r == 0) {
+            r = mamori_clamd_scan(conf.clamd, data, len, 60000, &v, found, sizeof(found));
+            if (r < 0)
+                cli_error(_("cannot scan with clamd (%s): %s; nothing was released"), conf.clamd,
+                          mamori_strerror(r));
+            mamori_gateway_config_done(&conf);
+        } else {
+            cli_error(_("cannot read %s"), inst->daemon_conf_path);
+        }
+        if (r < 0) {
+            record_step(inst, me.id, "quarantine.release", req, q.original, "tempfail",
+                        "scan-unavailable", false);
+            rc = EX_TEMPFAIL;
+        } else if (v == MAMORI_SCAN_FOUND) {
+            r = transition(inst, &q, "refused", me.id, "quarantine.release", found);
+            cli_error(_("clamd found %s in the original: it is not released"), found);
+            rc = r < 0 ? cli_exit_code(r) : 1;
+        } else {
+            r = mamori_fs_write_atomic(c->output, data, len, 0600);
+            if (r == 0)
+                r = transition(inst, &q, "released", me.id, "quarantine.release", "clean");
+            if (r < 0) {
+                cli_error(_("cannot release to %s: %s"), c->output, mamori_strerror(r));
+                unlink(c->output);
+                rc = cli_exit_code(r);
+            } else {
+                printf(_("request %lld: the original (%zu bytes, clamd: clean) is in %s\n"),
+                       (long long)req, len, c->output);
+            }
+        }
+    }
+    if (data) {
+        explicit_bzero(data, len);
+        free(data);
+    }
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+struct requests_ctx {
+    struct mamori_json *j;
+};
+
+static int
+requests_cb(void *ctx, const struct mamori_store_request *q)
+{
+    struct requests_ctx *l = ctx;
+    if (l->j) {
+        mamori_json_object_begin(l->j);
+        mamori_json_kv_int(l->j, "id", q->id);
+        mamori_json_kv_string(l->j, "original", q->original);
+        mamori_json_kv_string(l->j, "requester", q->requester);
+        mamori_json_kv_string(l->j, "reason", q->reason);
+        mamori_json_kv_string(l->j, "state", q->state);
+        mamori_json_kv_string(l->j, "decided_by", q->decided_by);
+        mamori_json_kv_string(l->j, "note", q->note);
+        mamori_json_kv_int(l->j, "created_us", q->created_us);
+        mamori_json_kv_int(l->j, "expires_us", q->expires_us);
+        mamori_json_object_end(l->j);
+        return 0;
+    }
+    char when[32];
+    format_time(q->created_us, when, sizeof(when));
+    printf("%5lld  %s  %-9s %-12s %-12s %s\n", (long long)q->id, when, q->state, q->requester,
+           q->decided_by, q->original);
+    return 0;
+}
+
+int
+cmd_quarantine_requests(struct cli *c)
+{
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_buf b;
+    struct mamori_json j;
+    mamori_buf_init(&b, (size_t)1 << 26);
+    mamori_json_init(&j, &b, true);
+    struct requests_ctx l = {c->json ? &j : NULL};
+    if (c->json)
+        mamori_json_array_begin(&j);
+    int r = mamori_store_request_iterate(inst->store, requests_cb, &l);
+    if (c->json) {
+        mamori_json_array_end(&j);
+        if (r == 0 && mamori_json_finish(&j) == 0)
+            printf("%s\n", b.data);
+    }
+    if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        rc = cli_exit_code(r);
+    }
+    mamori_buf_done(&b);
+    mamori_instance_close(inst);
     return rc;
 }

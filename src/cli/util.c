@@ -145,3 +145,27 @@ cli_write_output(struct cli *c, const char *data, size_t len)
     }
     return 0;
 }
+
+int
+cli_actor(struct cli *c, struct mamori_instance *inst, struct mamori_arena *arena,
+          struct mamori_store_person *ret)
+{
+    if (!c->as) {
+        cli_error(_("this needs --as USER (the person acting)"));
+        return EX_USAGE;
+    }
+    int r = arena ? mamori_store_person_get(inst->store, c->as, arena, ret) : -ENOMEM;
+    if (r == -ENOENT) {
+        cli_error(_("no user %s (mamori user add)"), c->as);
+        return EX_NOPERM;
+    }
+    if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        return cli_exit_code(r);
+    }
+    if (ret->disabled) {
+        cli_error(_("user %s is disabled"), c->as);
+        return EX_NOPERM;
+    }
+    return 0;
+}

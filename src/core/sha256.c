@@ -15,12 +15,34 @@
 
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-static _Thread_local EVP_MD_CTX *sha256_ctx;
+/* One context per thread, freed when the thread ends (the daemon's connection threads). */
+static pthread_key_t sha256_key;
+static bool sha256_key_ok;
+
+static void
+free_ctx(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
 
 static void
 fetch_md(void)
 {
     sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    sha256_key_ok = pthread_key_create(&sha256_key, free_ctx) == 0;
+}
+
+static EVP_MD_CTX *
+thread_ctx(void)
+{
+    if (!sha256_md || !sha256_key_ok)
+        return NULL;
+    EVP_MD_CTX *ctx = pthread_getspecific(sha256_key);
+    if (!ctx && (ctx = EVP_MD_CTX_new()) && pthread_setspecific(sha256_key, ctx) != 0) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
 }
 
 void
@@ -43,9 +65,8 @@ void
 mamori_sha256_parts(const struct mamori_span *parts, size_t n, uint8_t out[32])
 {
     mamori_sha256_init();
-    if (sha256_md && !sha256_ctx)
-        sha256_ctx = EVP_MD_CTX_new();
-    if (!sha256_md || !sha256_ctx || EVP_DigestInit_ex2(sha256_ctx, sha256_md, NULL) != 1) {
+    EVP_MD_CTX *sha256_ctx = thread_ctx();
+    if (!sha256_ctx || EVP_DigestInit_ex2(sha256_ctx, sha256_md, NULL) != 1) {
         sodium_parts(parts, n, out);
         return;
     }

@@ -20,8 +20,9 @@
 static void
 usage(FILE *f)
 {
-    fprintf(f, "%s\n  mamorid -C DIR [--milter unix:PATH|inet:HOST:PORT]... [--workers N] "
-               "[--check]\n",
+    fprintf(f,
+            "%s\n  mamorid -C DIR [--milter unix:PATH|inet:HOST:PORT]... [--workers N] "
+            "[--check]\n",
             _("Usage:"));
     fprintf(f, "  %s\n", _("runs the mail gateway of an instance in the foreground"));
 }

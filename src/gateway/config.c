@@ -9,7 +9,7 @@
 
 #include "mamori/gateway.h"
 
-#define CONF_MAX_BYTES (64 * 1024)
+#define CONF_MAX_BYTES ((size_t)64 * 1024)
 
 static void
 defaults(struct mamori_gateway_config *c)
@@ -27,6 +27,7 @@ mamori_gateway_config_done(struct mamori_gateway_config *c)
         free(c->milter[i]);
     free(c->console);
     free(c->upload);
+    free(c->clamd);
     memset(c, 0, sizeof(*c));
 }
 
@@ -100,6 +101,8 @@ mamori_gateway_config_load(const char *path, struct mamori_gateway_config *ret,
         r = mamori_gateway_config_set_milter(&c, "unix:run/milter.sock", true);
         if (r == 0)
             r = mamori_gateway_config_set_milter(&c, "inet:127.0.0.1:8891", false);
+        if (r == 0 && !(c.clamd = strdup("unix:/run/clamav/clamd.ctl")))
+            r = -ENOMEM;
         if (r < 0) {
             mamori_gateway_config_done(&c);
             return r;
@@ -108,8 +111,7 @@ mamori_gateway_config_load(const char *path, struct mamori_gateway_config *ret,
         return 0;
     }
     if (r < 0) {
-        mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, _("cannot read: %s"),
-                         mamori_strerror(r));
+        mamori_diags_add(diags, MAMORI_SEV_ERROR, 0, 0, _("cannot read: %s"), mamori_strerror(r));
         return r;
     }
     int errors = 0;
@@ -156,18 +158,26 @@ mamori_gateway_config_load(const char *path, struct mamori_gateway_config *ret,
             e = number(value, 1, 1000000, &c.worker_jobs);
         } else if (strcmp(key, "worker_timeout") == 0) {
             e = number(value, 1, 3600, &c.worker_timeout);
-        } else if (strcmp(key, "console") == 0 || strcmp(key, "upload") == 0) {
-            char **slot = key[0] == 'c' ? &c.console : &c.upload;
-            free(*slot);
-            if (!(*slot = strdup(value)))
-                e = -ENOMEM;
+        } else if (strcmp(key, "console") == 0 || strcmp(key, "upload") == 0 ||
+                   strcmp(key, "clamd") == 0) {
+            char **slot = strcmp(key, "console") == 0 ? &c.console
+                          : strcmp(key, "upload") == 0 ? &c.upload
+                                                       : &c.clamd;
+            if (slot == &c.clamd && strncmp(value, "unix:", 5) != 0 &&
+                strncmp(value, "inet:", 5) != 0)
+                e = MAMORI_E_SYNTAX;
+            if (e == 0) {
+                free(*slot);
+                if (!(*slot = strdup(value)))
+                    e = -ENOMEM;
+            }
         } else {
             mamori_diags_add(diags, MAMORI_SEV_ERROR, line, 1, _("unknown setting '%s'"), key);
             errors++;
         }
         if (e < 0) {
-            mamori_diags_add(diags, MAMORI_SEV_ERROR, line, 1, _("'%s' is not a valid %s"),
-                             value, key);
+            mamori_diags_add(diags, MAMORI_SEV_ERROR, line, 1, _("'%s' is not a valid %s"), value,
+                             key);
             errors++;
         }
     }
@@ -175,6 +185,10 @@ mamori_gateway_config_load(const char *path, struct mamori_gateway_config *ret,
     if (errors) {
         mamori_gateway_config_done(&c);
         return MAMORI_E_INVALID;
+    }
+    if (!c.clamd && !(c.clamd = strdup("unix:/run/clamav/clamd.ctl"))) {
+        mamori_gateway_config_done(&c);
+        return -ENOMEM;
     }
     if (c.n_milter == 0 &&
         ((r = mamori_gateway_config_set_milter(&c, "unix:run/milter.sock", true)) < 0 ||

@@ -249,9 +249,8 @@ keep_and_record(struct gw *g, const struct msg_ctx *m, const char *raw, size_t r
         goto out_unlocked;
     /* The slow part (encrypt, write, two fsyncs) outside the store lock. */
     uint8_t sealed[MAMORI_SEALED_KEY_LEN];
-    if (!kept && (r = mamori_quarantine_put(g->inst->quarantine_dir,
-                                            g->inst->quarantine_key_path, m->id, raw, raw_len,
-                                            sealed)) < 0)
+    if (!kept && (r = mamori_quarantine_put(g->inst->quarantine_dir, g->inst->quarantine_key_path,
+                                            m->id, raw, raw_len, sealed)) < 0)
         goto out_unlocked;
     pthread_mutex_lock(&g->lock);
     if ((r = mamori_store_begin(st)) < 0)
@@ -304,8 +303,7 @@ static int
 tempfail(struct mamori_milter_session *s, struct mamori_buf *out)
 {
     return mamori_milter_reply_code(s, "451", "4.7.1",
-                                    "mamori: temporarily unable to sanitize; try again later",
-                                    out);
+                                    "mamori: temporarily unable to sanitize; try again later", out);
 }
 
 static int
@@ -322,8 +320,8 @@ handle_message(struct gw *g, struct mamori_milter_session *s, struct mamori_buf 
         gw_log(_("%s: refused: %llu bytes is over the size limit"), m.queue_id,
                (unsigned long long)m.size);
         record_event(g, &m, "mail.refuse", "refused", "size-limit");
-        return mamori_milter_reply_code(s, "552", "5.3.4",
-                                        "mamori: message too large to sanitize", out);
+        return mamori_milter_reply_code(s, "552", "5.3.4", "mamori: message too large to sanitize",
+                                        out);
     }
     size_t len;
     const char *raw = mamori_milter_message(s, &len);
@@ -346,8 +344,8 @@ handle_message(struct gw *g, struct mamori_milter_session *s, struct mamori_buf 
     mamori_buf_done(&resp);
     const char *why = NULL;
     if (r < 0)
-        why = r == -ETIMEDOUT ? "worker-timeout"
-              : r == -ECHILD  ? "worker-died"
+        why = r == -ETIMEDOUT                        ? "worker-timeout"
+              : r == -ECHILD                         ? "worker-died"
               : r == -EPROTO || r == MAMORI_E_SYNTAX ? "worker-malformed"
               : r == -EAGAIN                         ? "worker-backoff"
                                                      : "worker-error";
@@ -368,8 +366,8 @@ handle_message(struct gw *g, struct mamori_milter_session *s, struct mamori_buf 
         return tempfail(s, out);
     }
     gw_log("%s: %s %s size=%zu attachments=%zu ms=%.2f sanitize_ms=%.2f", m.queue_id,
-           res->verdict == MAMORI_MAIL_HELD ? "held" : "sanitized", m.id, len,
-           res->n_attachments, (double)(mamori_now_us() - t0) / 1000.0, (double)tw / 1000.0);
+           res->verdict == MAMORI_MAIL_HELD ? "held" : "sanitized", m.id, len, res->n_attachments,
+           (double)(mamori_now_us() - t0) / 1000.0, (double)tw / 1000.0);
     mamori_mail_result_free(res);
     return 0;
 }
@@ -486,7 +484,7 @@ listen_unix(struct gw *g, const char *path)
         r = -ENAMETOOLONG;
         goto out;
     }
-    strcpy(sa.sun_path, p);
+    memcpy(sa.sun_path, p, strlen(p) + 1);
     struct stat st;
     if (lstat(p, &st) == 0 && S_ISSOCK(st.st_mode))
         unlink(p); /* left by a daemon that did not stop cleanly */
@@ -576,7 +574,8 @@ accept_one(struct gw *g, size_t i)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     atomic_fetch_add(&g->active, 1);
-    if (!c || (*c = (struct conn){g, fd, !g->listen_unix[i]}, pthread_create(&t, &attr, conn_main, c)) != 0) {
+    if (!c || (*c = (struct conn){g, fd, !g->listen_unix[i]},
+               pthread_create(&t, &attr, conn_main, c)) != 0) {
         atomic_fetch_sub(&g->active, 1);
         free(c);
         close(fd);
@@ -606,7 +605,8 @@ load_policy(struct gw *g)
     mamori_diags_done(&diags);
     pthread_mutex_lock(&g->lock);
     if (g->policy) {
-        struct mamori_policy **n = realloc(g->retired, (g->n_retired + 1) * sizeof(*n));
+        struct mamori_policy **n =
+            realloc(g->retired, (g->n_retired + 1) * sizeof(struct mamori_policy *));
         if (!n) {
             pthread_mutex_unlock(&g->lock);
             mamori_policy_free(p);
@@ -730,7 +730,7 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
     g->n_listen = 0;
     int64_t deadline = mamori_now_us() + ((int64_t)conf->worker_timeout + 5) * 1000000;
     while (atomic_load(&g->active) > 0 && mamori_now_us() < deadline) {
-        struct timespec ts = {0, 50 * 1000 * 1000};
+        struct timespec ts = {0, 50L * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     if (atomic_load(&g->active) > 0)

@@ -34,8 +34,8 @@ enum {
 };
 
 #define WANT_ACTIONS (F_ADDHDRS | F_CHGBODY | F_CHGHDRS)
-#define WANT_PROTO                                                                             \
-    (P_NOUNKNOWN | P_NR_HDR | P_NR_CONN | P_NR_HELO | P_NR_MAIL | P_NR_RCPT | P_NR_DATA |      \
+#define WANT_PROTO                                                                                 \
+    (P_NOUNKNOWN | P_NR_HDR | P_NR_CONN | P_NR_HELO | P_NR_MAIL | P_NR_RCPT | P_NR_DATA |          \
      P_NR_UNKN | P_NR_EOH | P_NR_BODY | P_HDR_LEADSPC)
 #define MAX_MACROS 256
 
@@ -139,8 +139,7 @@ mamori_milter_input(struct mamori_milter_session *s)
 /* ---- writing ---------------------------------------------------------------------------- */
 
 static int
-put_packet(struct mamori_buf *out, char cmd, const void *a, size_t alen, const void *b,
-           size_t blen)
+put_packet(struct mamori_buf *out, char cmd, const void *a, size_t alen, const void *b, size_t blen)
 {
     int r = mamori_buf_put_be32(out, (uint32_t)(1 + alen + blen));
     if (r == 0)
@@ -307,12 +306,9 @@ on_optneg(struct mamori_milter_session *s, const char *d, size_t len, struct mam
     uint32_t v = version < 6 ? version : 6;
     char reply[12];
     uint32_t words[3] = {v, WANT_ACTIONS, s->proto};
-    for (int i = 0; i < 3; i++) {
-        reply[i * 4] = (char)(words[i] >> 24);
-        reply[i * 4 + 1] = (char)(words[i] >> 16);
-        reply[i * 4 + 2] = (char)(words[i] >> 8);
-        reply[i * 4 + 3] = (char)words[i];
-    }
+    for (size_t i = 0; i < 3; i++)
+        for (size_t k = 0; k < 4; k++)
+            reply[i * 4 + k] = (char)(words[i] >> (24 - 8 * k));
     return put_packet(out, 'O', reply, sizeof(reply), NULL, 0);
 }
 
@@ -538,8 +534,7 @@ delete_headers(struct mamori_milter_session *s, struct mamori_buf *out)
     qsort(refs, n, sizeof(*refs), by_name_then_pos);
     for (size_t i = 0; i < n; i++)
         occ[refs[i].pos] =
-            i > 0 && strcasecmp(refs[i].name, refs[i - 1].name) == 0 ? occ[refs[i - 1].pos] + 1
-                                                                      : 1;
+            i > 0 && strcasecmp(refs[i].name, refs[i - 1].name) == 0 ? occ[refs[i - 1].pos] + 1 : 1;
     free(refs);
     int r = 0;
     for (size_t i = n; i-- > 0 && r == 0;) {
@@ -695,8 +690,7 @@ mamori_milter_reply_code(struct mamori_milter_session *s, const char *code, cons
     mamori_buf_init(&line, 1024);
     int r = mamori_buf_printf(&line, "%s %s ", code, xcode);
     /* Printable ASCII only; '%' would be taken as a format by some MTAs. */
-    for (const unsigned char *p = (const unsigned char *)text; *p && r == 0 && line.len < 900;
-         p++)
+    for (const unsigned char *p = (const unsigned char *)text; *p && r == 0 && line.len < 900; p++)
         r = mamori_buf_putc(&line, *p >= ' ' && *p < 127 && *p != '%' ? (char)*p : '?');
     if (r == 0)
         r = mamori_buf_putc(&line, '\0');

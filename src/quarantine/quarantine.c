@@ -19,10 +19,10 @@
 
 #include "mamori/quarantine.h"
 
-#define MAGIC      "MAMORIQ1"
-#define MAGIC_LEN  8
-#define CHUNK      ((size_t)64 * 1024)
-#define KEY_LEN    crypto_secretstream_xchacha20poly1305_KEYBYTES
+#define MAGIC        "MAMORIQ1"
+#define MAGIC_LEN    8
+#define CHUNK        ((size_t)64 * 1024)
+#define KEY_LEN      crypto_secretstream_xchacha20poly1305_KEYBYTES
 #define MAX_ORIGINAL ((size_t)1 << 31)
 
 _Static_assert(MAMORI_SEALED_KEY_LEN ==
@@ -134,7 +134,8 @@ mamori_quarantine_put(const char *dir, const char *key_path, const char *id, con
         r = -ENOMEM;
         goto done;
     }
-    memcpy(out, MAGIC, MAGIC_LEN);
+    for (size_t i = 0; i < MAGIC_LEN; i++)
+        out[i] = MAGIC[i];
     crypto_secretstream_xchacha20poly1305_state st;
     crypto_secretstream_xchacha20poly1305_init_push(&st, out + MAGIC_LEN, key);
     size_t o = MAGIC_LEN + crypto_secretstream_xchacha20poly1305_HEADERBYTES;
@@ -173,8 +174,8 @@ done:
 }
 
 int
-mamori_quarantine_get(const char *dir, const char *key_path, const char *id,
-                      const uint8_t *sealed, size_t sealed_len, char **ret_data, size_t *ret_len)
+mamori_quarantine_get(const char *dir, const char *key_path, const char *id, const uint8_t *sealed,
+                      size_t sealed_len, char **ret_data, size_t *ret_len)
 {
     char sub[PATH_MAX], path[PATH_MAX];
     int r = file_path(dir, id, sub, sizeof(sub), path, sizeof(path));
@@ -206,8 +207,7 @@ mamori_quarantine_get(const char *dir, const char *key_path, const char *id,
     if (flen < hl || memcmp(file, MAGIC, MAGIC_LEN) != 0)
         goto done;
     crypto_secretstream_xchacha20poly1305_state st;
-    if (crypto_secretstream_xchacha20poly1305_init_pull(&st, (uint8_t *)file + MAGIC_LEN, key) !=
-        0)
+    if (crypto_secretstream_xchacha20poly1305_init_pull(&st, (uint8_t *)file + MAGIC_LEN, key) != 0)
         goto done;
     plain = malloc(flen + 1);
     if (!plain) {

@@ -29,6 +29,18 @@ struct mamori_store_ops {
                         struct mamori_store_original *ret);
     int (*original_iterate)(struct mamori_store *s, mamori_store_original_cb cb, void *ctx);
     int (*original_delete)(struct mamori_store *s, const char *id);
+    int (*person_put)(struct mamori_store *s, const struct mamori_store_person *p);
+    int (*person_get)(struct mamori_store *s, const char *id, struct mamori_arena *arena,
+                      struct mamori_store_person *ret);
+    int (*person_iterate)(struct mamori_store *s, mamori_store_person_cb cb, void *ctx);
+    int (*person_set_disabled)(struct mamori_store *s, const char *id, bool disabled);
+    int (*request_insert)(struct mamori_store *s, const struct mamori_store_request *r,
+                          int64_t *ret_id);
+    int (*request_get)(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
+                       struct mamori_store_request *ret);
+    int (*request_set_state)(struct mamori_store *s, int64_t id, const char *from,
+                             const char *to, const char *by, const char *note, int64_t when_us);
+    int (*request_iterate)(struct mamori_store *s, mamori_store_request_cb cb, void *ctx);
 };
 
 /* Every backend's handle starts with this. */

@@ -35,12 +35,25 @@ enum stmt_id {
     ST_ORIG_GET,
     ST_ORIG_ITER,
     ST_ORIG_DELETE,
+    ST_PERSON_PUT,
+    ST_PERSON_GET,
+    ST_PERSON_ITER,
+    ST_PERSON_DISABLE,
+    ST_REQ_INSERT,
+    ST_REQ_GET,
+    ST_REQ_STATE,
+    ST_REQ_ITER,
     ST_MAX,
 };
 
-#define ORIGINAL_COLUMNS                                                                       \
-    "id, kind, size, sealed_key, created_us, expires_us, queue_id, sender, recipients, "       \
+#define ORIGINAL_COLUMNS                                                                           \
+    "id, kind, size, sealed_key, created_us, expires_us, queue_id, sender, recipients, "           \
     "message_id, subject, verdict"
+
+#define PERSON_COLUMNS "id, name, role, unit, mail, password_hash, disabled, created_us"
+#define REQUEST_COLUMNS                                                                        \
+    "id, original, requester, reason, state, decided_by, note, created_us, expires_us, "       \
+    "decided_us"
 
 static const char *const stmt_sql[ST_MAX] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -71,6 +84,18 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_ORIG_GET] = "SELECT " ORIGINAL_COLUMNS " FROM original WHERE id = ?1",
     [ST_ORIG_ITER] = "SELECT " ORIGINAL_COLUMNS " FROM original ORDER BY created_us DESC, id",
     [ST_ORIG_DELETE] = "DELETE FROM original WHERE id = ?1",
+    [ST_PERSON_PUT] = "INSERT INTO person(id, name, role, unit, mail, password_hash, disabled, "
+                      "created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_PERSON_GET] = "SELECT " PERSON_COLUMNS " FROM person WHERE id = ?1",
+    [ST_PERSON_ITER] = "SELECT " PERSON_COLUMNS " FROM person ORDER BY id",
+    [ST_PERSON_DISABLE] = "UPDATE person SET disabled = ?2 WHERE id = ?1",
+    [ST_REQ_INSERT] = "INSERT INTO release_request(original, requester, reason, state, "
+                      "decided_by, note, created_us, expires_us, decided_us) "
+                      "VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, 0)",
+    [ST_REQ_GET] = "SELECT " REQUEST_COLUMNS " FROM release_request WHERE id = ?1",
+    [ST_REQ_STATE] = "UPDATE release_request SET state = ?3, decided_by = ?4, note = ?5, "
+                     "decided_us = ?6 WHERE id = ?1 AND state = ?2",
+    [ST_REQ_ITER] = "SELECT " REQUEST_COLUMNS " FROM release_request ORDER BY id",
 };
 
 /* Migrations: migrations[i] brings the schema from version i to i + 1. */
@@ -115,6 +140,31 @@ static const char *const migrations[] = {
     ") STRICT;"
     "CREATE INDEX original_expires ON original(expires_us);"
     "PRAGMA user_version = 2;",
+    /* 3: persons who act, and requests to release originals. */
+    "CREATE TABLE person ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  unit TEXT NOT NULL,"
+    "  mail TEXT NOT NULL,"
+    "  password_hash TEXT NOT NULL,"
+    "  disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),"
+    "  created_us INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE release_request ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  original TEXT NOT NULL,"
+    "  requester TEXT NOT NULL REFERENCES person(id),"
+    "  reason TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('requested', 'approved', 'denied', 'expired', "
+    "    'released', 'refused')),"
+    "  decided_by TEXT NOT NULL,"
+    "  note TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  expires_us INTEGER NOT NULL,"
+    "  decided_us INTEGER NOT NULL"
+    ") STRICT;"
+    "PRAGMA user_version = 3;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -523,8 +573,8 @@ sqlite_original_put(struct mamori_store *base, const struct mamori_store_origina
     sqlite3_bind_blob(st, 4, o->sealed_key, (int)o->sealed_key_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, o->created_us);
     sqlite3_bind_int64(st, 6, o->expires_us);
-    const char *texts[] = {o->queue_id, o->sender, o->recipients, o->message_id, o->subject,
-                           o->verdict};
+    const char *texts[] = {o->queue_id,   o->sender,  o->recipients,
+                           o->message_id, o->subject, o->verdict};
     for (int i = 0; i < 6; i++)
         sqlite3_bind_text(st, 7 + i, text_or_empty(texts[i]), -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
@@ -540,8 +590,9 @@ sqlite_original_put(struct mamori_store *base, const struct mamori_store_origina
 static int
 original_row(sqlite3_stmt *st, struct mamori_arena *arena, struct mamori_store_original *o)
 {
-    const char **texts[] = {&o->id, &o->kind, NULL, NULL, NULL, NULL, &o->queue_id, &o->sender,
-                            &o->recipients, &o->message_id, &o->subject, &o->verdict};
+    const char **texts[] = {&o->id,         &o->kind,       NULL,         NULL,
+                            NULL,           NULL,           &o->queue_id, &o->sender,
+                            &o->recipients, &o->message_id, &o->subject,  &o->verdict};
     memset(o, 0, sizeof(*o));
     for (int i = 0; i < 12; i++) {
         if (!texts[i])
@@ -626,6 +677,202 @@ sqlite_original_delete(struct mamori_store *base, const char *id)
     return changed ? 0 : -ENOENT;
 }
 
+static int
+sqlite_person_put(struct mamori_store *base, const struct mamori_store_person *p)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_PERSON_PUT, &st);
+    if (r < 0)
+        return r;
+    const char *texts[] = {p->id, p->name, p->role, p->unit, p->mail, p->password_hash};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_text(st, 1 + i, text_or_empty(texts[i]), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, p->disabled);
+    sqlite3_bind_int64(st, 8, p->created_us);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static const char *
+column_text(sqlite3_stmt *st, int i, struct mamori_arena *arena)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    if (!t)
+        t = "";
+    return arena ? mamori_arena_strdup(arena, t) : t;
+}
+
+static int
+person_row(sqlite3_stmt *st, struct mamori_arena *arena, struct mamori_store_person *p)
+{
+    memset(p, 0, sizeof(*p));
+    const char **texts[] = {&p->id, &p->name, &p->role, &p->unit, &p->mail, &p->password_hash};
+    for (int i = 0; i < 6; i++)
+        if (!(*texts[i] = column_text(st, i, arena)))
+            return -ENOMEM;
+    p->disabled = sqlite3_column_int(st, 6) != 0;
+    p->created_us = sqlite3_column_int64(st, 7);
+    return 0;
+}
+
+static int
+sqlite_person_get(struct mamori_store *base, const char *id, struct mamori_arena *arena,
+                  struct mamori_store_person *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_PERSON_GET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    r = rc == SQLITE_ROW ? person_row(st, arena, ret) : rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_person_iterate(struct mamori_store *base, mamori_store_person_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_PERSON_ITER, &st);
+    if (r < 0)
+        return r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_person p;
+        r = person_row(st, NULL, &p);
+        if (r == 0)
+            r = cb(ctx, &p);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    return r;
+}
+
+static int
+sqlite_person_set_disabled(struct mamori_store *base, const char *id, bool disabled)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_PERSON_DISABLE, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, disabled);
+    int rc = sqlite3_step(st);
+    int changed = sqlite3_changes(impl(base)->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    return changed ? 0 : -ENOENT;
+}
+
+static int
+sqlite_request_insert(struct mamori_store *base, const struct mamori_store_request *q,
+                      int64_t *ret_id)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_REQ_INSERT, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, q->original, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, q->requester, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, text_or_empty(q->reason), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, q->state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, q->created_us);
+    sqlite3_bind_int64(st, 6, q->expires_us);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    *ret_id = sqlite3_last_insert_rowid(impl(base)->db);
+    return 0;
+}
+
+static int
+request_row(sqlite3_stmt *st, struct mamori_arena *arena, struct mamori_store_request *q)
+{
+    memset(q, 0, sizeof(*q));
+    q->id = sqlite3_column_int64(st, 0);
+    const char **texts[] = {&q->original, &q->requester, &q->reason, &q->state, &q->decided_by,
+                            &q->note};
+    for (int i = 0; i < 6; i++)
+        if (!(*texts[i] = column_text(st, 1 + i, arena)))
+            return -ENOMEM;
+    q->created_us = sqlite3_column_int64(st, 7);
+    q->expires_us = sqlite3_column_int64(st, 8);
+    q->decided_us = sqlite3_column_int64(st, 9);
+    return 0;
+}
+
+static int
+sqlite_request_get(struct mamori_store *base, int64_t id, struct mamori_arena *arena,
+                   struct mamori_store_request *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_REQ_GET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    r = rc == SQLITE_ROW ? request_row(st, arena, ret) : rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_request_set_state(struct mamori_store *base, int64_t id, const char *from, const char *to,
+                         const char *by, const char *note, int64_t when_us)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_REQ_STATE, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, text_or_empty(by), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, text_or_empty(note), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, when_us);
+    int rc = sqlite3_step(st);
+    int changed = sqlite3_changes(impl(base)->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    return changed ? 0 : -EBUSY;
+}
+
+static int
+sqlite_request_iterate(struct mamori_store *base, mamori_store_request_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_REQ_ITER, &st);
+    if (r < 0)
+        return r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_request q;
+        r = request_row(st, NULL, &q);
+        if (r == 0)
+            r = cb(ctx, &q);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    return r;
+}
+
 static const struct mamori_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -647,6 +894,14 @@ static const struct mamori_store_ops sqlite_ops = {
     .original_get = sqlite_original_get,
     .original_iterate = sqlite_original_iterate,
     .original_delete = sqlite_original_delete,
+    .person_put = sqlite_person_put,
+    .person_get = sqlite_person_get,
+    .person_iterate = sqlite_person_iterate,
+    .person_set_disabled = sqlite_person_set_disabled,
+    .request_insert = sqlite_request_insert,
+    .request_get = sqlite_request_get,
+    .request_set_state = sqlite_request_set_state,
+    .request_iterate = sqlite_request_iterate,
 };
 
 int

@@ -139,3 +139,55 @@ mamori_store_original_delete(struct mamori_store *s, const char *id)
 {
     return s->ops->original_delete(s, id);
 }
+
+int
+mamori_store_person_put(struct mamori_store *s, const struct mamori_store_person *p)
+{
+    return s->ops->person_put(s, p);
+}
+
+int
+mamori_store_person_get(struct mamori_store *s, const char *id, struct mamori_arena *arena,
+                        struct mamori_store_person *ret)
+{
+    return s->ops->person_get(s, id, arena, ret);
+}
+
+int
+mamori_store_person_iterate(struct mamori_store *s, mamori_store_person_cb cb, void *ctx)
+{
+    return s->ops->person_iterate(s, cb, ctx);
+}
+
+int
+mamori_store_person_set_disabled(struct mamori_store *s, const char *id, bool disabled)
+{
+    return s->ops->person_set_disabled(s, id, disabled);
+}
+
+int
+mamori_store_request_insert(struct mamori_store *s, const struct mamori_store_request *r,
+                            int64_t *ret_id)
+{
+    return s->ops->request_insert(s, r, ret_id);
+}
+
+int
+mamori_store_request_get(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
+                         struct mamori_store_request *ret)
+{
+    return s->ops->request_get(s, id, arena, ret);
+}
+
+int
+mamori_store_request_set_state(struct mamori_store *s, int64_t id, const char *from,
+                               const char *to, const char *by, const char *note, int64_t when_us)
+{
+    return s->ops->request_set_state(s, id, from, to, by, note, when_us);
+}
+
+int
+mamori_store_request_iterate(struct mamori_store *s, mamori_store_request_cb cb, void *ctx)
+{
+    return s->ops->request_iterate(s, cb, ctx);
+}

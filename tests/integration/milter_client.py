@@ -3,7 +3,7 @@
 from mamori's codec. It negotiates like Postfix, sends messages on one connection and
 measures, for each, the time from its first command (MAIL) to the final reply.
 
-Usage: milter_client.py HOST:PORT|unix:PATH FILE [COUNT]
+Usage: milter_client.py HOST:PORT|unix:PATH FILE [COUNT [RCPT]]
 Prints one JSON object: replies of the last message, latencies (ms), the modified message.
 """
 import json
@@ -50,6 +50,7 @@ def split_message(raw):
 def main():
     target, path = sys.argv[1], sys.argv[2]
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    rcpt = sys.argv[4] if len(sys.argv) > 4 else "user@lgwan.example"
     if target.startswith("unix:"):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(target[5:])
@@ -85,7 +86,7 @@ def main():
     for i in range(count):
         first_sent = time.perf_counter()
         send(b"M", b"<sender@ext.example>\0")
-        send(b"R", b"<user@lgwan.example>\0")
+        send(b"R", b"<" + rcpt.encode() + b">\0")
         send(b"T")
         for name, value in headers:
             if not leadspc:

@@ -94,9 +94,14 @@ test_conversation(void **state)
     mamori_buf_init(&in, 1 << 20);
     mamori_buf_init(&out, 1 << 20);
     optneg(&in, 0x1ff, 0x1fffff); /* Postfix offers every action and step */
-    static const char macros[] = "Cj\0gw\0{client_addr}\0" "198.51.100.7";
+    static const char macros[] = "Cj\0gw\0{client_addr}\0"
+                                 "198.51.100.7";
     pkt(&in, 'D', macros, sizeof(macros));
-    pkt(&in, 'C', "client\0" "4\0\031" "198.51.100.7\0", 23);
+    pkt(&in, 'C',
+        "client\0"
+        "4\0\031"
+        "198.51.100.7\0",
+        23);
     pkt(&in, 'H', STR("client.example"));
     message(&in);
     assert_int_equal(run(s, &in, &out), MAMORI_MILTER_MESSAGE);

@@ -124,17 +124,15 @@ test_tampering(void **state)
     char id[MAMORI_ORIGINAL_ID_LEN];
     id_of(data, sizeof(data) - 1, id);
     uint8_t sealed[MAMORI_SEALED_KEY_LEN], other[MAMORI_SEALED_KEY_LEN];
-    assert_int_equal(mamori_quarantine_put(f->qdir, f->key, id, data, sizeof(data) - 1, sealed),
-                     0);
+    assert_int_equal(mamori_quarantine_put(f->qdir, f->key, id, data, sizeof(data) - 1, sealed), 0);
     char *back = NULL;
     size_t blen;
     /* A different original's key does not open it. */
     char id2[MAMORI_ORIGINAL_ID_LEN];
     id_of("x", 1, id2);
     assert_int_equal(mamori_quarantine_put(f->qdir, f->key, id2, "x", 1, other), 0);
-    assert_int_equal(
-        mamori_quarantine_get(f->qdir, f->key, id, other, sizeof(other), &back, &blen),
-        MAMORI_E_TAMPERED);
+    assert_int_equal(mamori_quarantine_get(f->qdir, f->key, id, other, sizeof(other), &back, &blen),
+                     MAMORI_E_TAMPERED);
     /* A flipped bit in the sealed key, in the header, in the ciphertext. */
     uint8_t bad[MAMORI_SEALED_KEY_LEN];
     memcpy(bad, sealed, sizeof(bad));
@@ -163,12 +161,10 @@ test_tampering(void **state)
     assert_int_equal(
         mamori_quarantine_get(f->qdir, f->key, id, sealed, sizeof(sealed), &back, &blen),
         MAMORI_E_TAMPERED);
-    assert_int_equal(
-        mamori_quarantine_get(f->qdir, f->key, id, other, sizeof(other), &back, &blen),
-        MAMORI_E_TAMPERED); /* it decrypts, but to bytes that are not this id */
+    assert_int_equal(mamori_quarantine_get(f->qdir, f->key, id, other, sizeof(other), &back, &blen),
+                     MAMORI_E_TAMPERED); /* it decrypts, but to bytes that are not this id */
     /* Bad ids never reach the file system. */
-    assert_int_equal(mamori_quarantine_exists(f->qdir, "sha256:../../etc/passwd"),
-                     MAMORI_E_SYNTAX);
+    assert_int_equal(mamori_quarantine_exists(f->qdir, "sha256:../../etc/passwd"), MAMORI_E_SYNTAX);
     assert_int_equal(mamori_original_id_check("sha256:ABC"), MAMORI_E_SYNTAX);
     /* Without the quarantine key nothing is written or read. */
     char *nokey;

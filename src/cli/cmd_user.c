@@ -1,0 +1,310 @@
+/*
+ * mamori user add|list|show|disable: the persons who act (the console's accounts; --as).
+ *
+ * Passwords are hashed with Argon2id (libsodium) and read from a file, never from the command
+ * line. The first person may be added without --as (first set-up); after that, adding or
+ * disabling a person needs --as someone holding ciso, general_manager or system_admin.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+#define PASSWORD_MIN 12
+
+static bool
+may_manage_users(const char *role)
+{
+    return strcmp(role, "ciso") == 0 || strcmp(role, "general_manager") == 0 ||
+           strcmp(role, "system_admin") == 0;
+}
+
+static int
+count_cb(void *ctx, const struct mamori_store_person *p)
+{
+    (void)p;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+static bool
+valid_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > 64)
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
+int
+cmd_user_add(struct cli *c)
+{
+    const char *id = c->args[0];
+    if (!valid_id(id)) {
+        cli_error(_("'%s' is not a valid user name (letters, digits, '.', '_', '-'; at most 64)"),
+                  id);
+        return EX_USAGE;
+    }
+    if (!c->role || !c->password_file) {
+        cli_error(_("user add needs --role ROLE and --password-file FILE"));
+        return EX_USAGE;
+    }
+    struct mamori_policy *p;
+    int rc = cli_load_policy(c, &p, NULL);
+    if (rc)
+        return rc;
+    if (mamori_policy_find_role(p, c->role) < 0) {
+        cli_error(_("'%s' is not a role of the policy"), c->role);
+        mamori_policy_free(p);
+        return EX_USAGE;
+    }
+    if (c->unit && mamori_policy_find_unit(p, c->unit) < 0) {
+        cli_error(_("'%s' is not a unit of the policy"), c->unit);
+        mamori_policy_free(p);
+        return EX_USAGE;
+    }
+    mamori_policy_free(p);
+    char *pw = NULL;
+    size_t pwlen = 0;
+    int r = mamori_fs_read_file(c->password_file, 4096, &pw, &pwlen);
+    if (r < 0) {
+        cli_error(_("cannot read %s: %s"), c->password_file, mamori_strerror(r));
+        return EX_NOINPUT;
+    }
+    while (pwlen && (pw[pwlen - 1] == '\n' || pw[pwlen - 1] == '\r'))
+        pw[--pwlen] = '\0';
+    if (pwlen < PASSWORD_MIN) {
+        cli_error(_("the password must have at least %d characters"), PASSWORD_MIN);
+        sodium_memzero(pw, pwlen);
+        free(pw);
+        return EX_DATAERR;
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    r = crypto_pwhash_str(hash, pw, pwlen, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
+            ? 0
+            : -ENOMEM;
+    sodium_memzero(pw, pwlen);
+    free(pw);
+    if (r < 0) {
+        cli_error(_("cannot hash the password: %s"), mamori_strerror(r));
+        return EX_OSERR;
+    }
+    struct mamori_instance *inst;
+    if ((rc = cli_open_instance(c, &inst)))
+        return rc;
+    size_t n = 0;
+    struct mamori_arena *a = mamori_arena_new(1 << 16);
+    struct mamori_store_person actor = {0};
+    r = mamori_store_person_iterate(inst->store, count_cb, &n);
+    if (r == 0 && n > 0) {
+        rc = cli_actor(c, inst, a, &actor);
+        if (rc == 0 && !may_manage_users(actor.role)) {
+            cli_error(_("%s (%s) may not add users: ciso, general_manager or system_admin may"),
+                      actor.id, actor.role);
+            rc = EX_NOPERM;
+        }
+    }
+    if (r == 0 && rc == 0) {
+        struct mamori_store_person np = {.id = id,
+                                         .name = c->name ? c->name : id,
+                                         .role = c->role,
+                                         .unit = c->unit ? c->unit : "",
+                                         .mail = c->mail ? c->mail : "",
+                                         .password_hash = hash,
+                                         .created_us = mamori_now_us()};
+        struct mamori_buf d;
+        mamori_buf_init(&d, 4096);
+        struct mamori_json j;
+        mamori_json_init(&j, &d, false);
+        mamori_json_object_begin(&j);
+        mamori_json_kv_string(&j, "role", np.role);
+        mamori_json_kv_string(&j, "unit", np.unit);
+        mamori_json_kv_string(&j, "mail", np.mail);
+        mamori_json_object_end(&j);
+        r = mamori_json_finish(&j);
+        struct mamori_record rec = {.time_us = np.created_us,
+                                    .actor = n ? actor.id : "setup",
+                                    .action = "user.add",
+                                    .object = id,
+                                    .decision = "ok",
+                                    .clause = "5",
+                                    .details = d.data};
+        if (r == 0 && !inst->log)
+            r = -EACCES;
+        if (r == 0 && (r = mamori_store_begin(inst->store)) == 0) {
+            r = mamori_store_person_put(inst->store, &np);
+            if (r == 0)
+                r = mamori_log_append_in(inst->log, &rec, 1, NULL);
+            if (r == 0)
+                r = mamori_store_commit(inst->store);
+            if (r < 0)
+                mamori_store_rollback(inst->store);
+        }
+        mamori_buf_done(&d);
+        if (r == -EEXIST) {
+            cli_error(_("user %s exists already"), id);
+            rc = EX_DATAERR;
+        } else if (r < 0) {
+            cli_error(_("cannot add %s: %s"), id, mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else {
+            printf(_("user %s added (%s)\n"), id, c->role);
+        }
+    } else if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        rc = cli_exit_code(r);
+    }
+    sodium_memzero(hash, sizeof(hash));
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+static void
+person_json(struct mamori_json *j, const struct mamori_store_person *p)
+{
+    mamori_json_object_begin(j);
+    mamori_json_kv_string(j, "id", p->id);
+    mamori_json_kv_string(j, "name", p->name);
+    mamori_json_kv_string(j, "role", p->role);
+    mamori_json_kv_string(j, "unit", p->unit);
+    mamori_json_kv_string(j, "mail", p->mail);
+    mamori_json_kv_bool(j, "disabled", p->disabled);
+    mamori_json_kv_int(j, "created_us", p->created_us);
+    mamori_json_object_end(j);
+}
+
+struct list_ctx {
+    struct mamori_json *j;
+};
+
+static int
+list_cb(void *ctx, const struct mamori_store_person *p)
+{
+    struct list_ctx *l = ctx;
+    if (l->j)
+        person_json(l->j, p);
+    else
+        printf("%-16s %-16s %-20s %-28s %s\n", p->id, p->role, p->unit, p->mail,
+               p->disabled ? _("disabled") : "");
+    return 0;
+}
+
+int
+cmd_user_list(struct cli *c)
+{
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_buf b;
+    struct mamori_json j;
+    mamori_buf_init(&b, (size_t)1 << 26);
+    mamori_json_init(&j, &b, true);
+    struct list_ctx l = {c->json ? &j : NULL};
+    if (c->json)
+        mamori_json_array_begin(&j);
+    int r = mamori_store_person_iterate(inst->store, list_cb, &l);
+    if (c->json) {
+        mamori_json_array_end(&j);
+        if (r == 0 && mamori_json_finish(&j) == 0)
+            printf("%s\n", b.data);
+    }
+    if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        rc = cli_exit_code(r);
+    }
+    mamori_buf_done(&b);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+int
+cmd_user_show(struct cli *c)
+{
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 16);
+    struct mamori_store_person p;
+    int r = a ? mamori_store_person_get(inst->store, c->args[0], a, &p) : -ENOMEM;
+    if (r == -ENOENT) {
+        cli_error(_("no user %s"), c->args[0]);
+        rc = EX_DATAERR;
+    } else if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        rc = cli_exit_code(r);
+    } else if (c->json) {
+        struct mamori_buf b;
+        struct mamori_json j;
+        mamori_buf_init(&b, 1 << 16);
+        mamori_json_init(&j, &b, true);
+        person_json(&j, &p);
+        if (mamori_json_finish(&j) == 0)
+            printf("%s\n", b.data);
+        mamori_buf_done(&b);
+    } else {
+        struct list_ctx l = {NULL};
+        list_cb(&l, &p);
+    }
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+int
+cmd_user_disable(struct cli *c)
+{
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 16);
+    struct mamori_store_person actor;
+    rc = cli_actor(c, inst, a, &actor);
+    if (rc == 0 && !may_manage_users(actor.role)) {
+        cli_error(_("%s (%s) may not disable users: ciso, general_manager or system_admin may"),
+                  actor.id, actor.role);
+        rc = EX_NOPERM;
+    }
+    if (rc == 0) {
+        struct mamori_record rec = {.actor = actor.id,
+                                    .action = "user.disable",
+                                    .object = c->args[0],
+                                    .decision = "ok",
+                                    .clause = "5",
+                                    .details = "{}"};
+        int r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
+        if (r == 0) {
+            r = mamori_store_person_set_disabled(inst->store, c->args[0], true);
+            if (r == 0)
+                r = mamori_log_append_in(inst->log, &rec, 1, NULL);
+            if (r == 0)
+                r = mamori_store_commit(inst->store);
+            if (r < 0)
+                mamori_store_rollback(inst->store);
+        }
+        if (r == -ENOENT) {
+            cli_error(_("no user %s"), c->args[0]);
+            rc = EX_DATAERR;
+        } else if (r < 0) {
+            cli_error(_("cannot disable %s: %s"), c->args[0], mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else {
+            printf(_("user %s disabled\n"), c->args[0]);
+        }
+    }
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
