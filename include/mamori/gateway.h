@@ -24,6 +24,13 @@ struct mamori_mail_job {
     void *magic; /* libmagic cookie, in the worker */
 };
 
+/* A request to the job: this header, then the message. The header is 'M' and the link
+ * modes to use for this message (enum mamori_url_mode, or MAMORI_MAIL_JOB_POLICY for the
+ * options the job was made with): a sender rule changes them per message. */
+#define MAMORI_MAIL_JOB_HEADER 3
+#define MAMORI_MAIL_JOB_POLICY 0xff
+void mamori_mail_job_header(char out[MAMORI_MAIL_JOB_HEADER], int urls, int mailto);
+
 /* Worker callbacks (mamori/sandbox.h): init loads GMime and the type database before the
  * sandbox closes; run sanitizes one message and answers with the result frames (attachment
  * bytes dropped: the original is what is kept). */

@@ -223,10 +223,22 @@ struct mamori_limits {
     int64_t max_decoded_bytes;
 };
 
+/* Settings for mail from one sender domain (a trusted partner, say). It changes how links
+ * are shown, never whether the mail is sanitized. */
+struct mamori_sender_rule {
+    const char *domain; /* matches the domain and its subdomains */
+    int64_t urls;       /* 0: as the policy says; else enum mamori_url_mode + 1 */
+    int64_t mailto;
+    struct mamori_text note;
+    struct mamori_pos pos;
+};
+
 struct mamori_sanitize {
     int64_t url_mode; /* enum mamori_url_mode */
     int64_t mailto_mode;
     struct mamori_limits limits;
+    struct mamori_sender_rule *senders;
+    size_t n_senders;
 };
 
 struct mamori_retention {
@@ -295,6 +307,9 @@ int mamori_policy_find_service(const struct mamori_policy *p, const char *id);
 /* The level of an axis by id; -1 when absent. Index 0 is the highest level. */
 int mamori_policy_find_level(const struct mamori_policy *p, enum mamori_axis_id axis,
                              const char *id);
+/* The sender rule for an envelope sender address (user@domain), or NULL. */
+const struct mamori_sender_rule *mamori_policy_sender_rule(const struct mamori_policy *p,
+                                                           const char *sender);
 /* The approver role of an action in the approval matrix, or NULL. */
 const char *mamori_policy_approver(const struct mamori_policy *p, const char *action);
 int mamori_policy_find_unit(const struct mamori_policy *p, const char *id);

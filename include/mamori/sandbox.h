@@ -76,6 +76,9 @@ int mamori_worker_pool_start(struct mamori_worker_pool *pool);
  * -EPROTO (it sent something malformed and was killed), -ENOMEM. */
 int mamori_worker_pool_run(struct mamori_worker_pool *pool, const void *req, size_t req_len,
                            struct mamori_buf *resp);
+/* The same with the request in parts, sent as one (no copy). */
+int mamori_worker_pool_runv(struct mamori_worker_pool *pool, const struct mamori_span *parts,
+                            size_t n_parts, struct mamori_buf *resp);
 struct mamori_worker_pool *mamori_worker_pool_free(struct mamori_worker_pool *pool);
 /* The pid of the current child, or 0 (tests kill it). */
 int mamori_worker_pool_child(const struct mamori_worker_pool *pool);

@@ -4,7 +4,8 @@
  *
  *     enum mamori_scan_verdict v;
  *     char found[128];
- *     r = mamori_clamd_scan("unix:/run/clamav/clamd.ctl", data, len, 30000, &v, found, sizeof(found));
+ *     r = mamori_clamd_scan("unix:/run/clamav/clamd.ctl", data, len, 30000, &v, found,
+ * sizeof(found));
  *
  * An unreachable, slow or erroring clamd is an error (negative), never a clean verdict.
  */

@@ -66,11 +66,11 @@ struct mamori_store_original {
 
 /* A person who acts (the console's accounts, issue 6; the CLI's --as). */
 struct mamori_store_person {
-    const char *id;   /* login name */
-    const char *name; /* display name */
-    const char *role; /* a policy role id */
-    const char *unit; /* a policy unit id, or "" */
-    const char *mail; /* their LGWAN address, or "" */
+    const char *id;            /* login name */
+    const char *name;          /* display name */
+    const char *role;          /* a policy role id */
+    const char *unit;          /* a policy unit id, or "" */
+    const char *mail;          /* their LGWAN address, or "" */
     const char *password_hash; /* Argon2id (libsodium's string form) */
     bool disabled;
     int64_t created_us;
@@ -82,7 +82,7 @@ struct mamori_store_request {
     const char *original;
     const char *requester;
     const char *reason;
-    const char *state; /* requested, approved, denied, expired, released, refused */
+    const char *state;      /* requested, approved, denied, expired, released, refused */
     const char *decided_by; /* "" until decided */
     const char *note;       /* the denial's reason, the scan result ... */
     int64_t created_us, expires_us, decided_us;

@@ -375,9 +375,9 @@ record_step(struct mamori_instance *inst, const char *actor, const char *action,
                                 .clause = "6(3)②",
                                 .details = d.data};
     if (r == 0)
-        r = !inst->log  ? -EACCES
-            : in_tx     ? mamori_log_append_in(inst->log, &rec, 1, NULL)
-                        : mamori_log_append(inst->log, &rec, 1, NULL);
+        r = !inst->log ? -EACCES
+            : in_tx    ? mamori_log_append_in(inst->log, &rec, 1, NULL)
+                       : mamori_log_append(inst->log, &rec, 1, NULL);
     mamori_buf_done(&d);
     return r;
 }
@@ -457,14 +457,14 @@ cmd_quarantine_request(struct cli *c)
                                          .reason = c->reason ? c->reason : "",
                                          .state = "requested",
                                          .created_us = now,
-                                         .expires_us = now + (int64_t)REQUEST_DAYS * 86400 *
-                                                                 1000000};
+                                         .expires_us =
+                                             now + (int64_t)REQUEST_DAYS * 86400 * 1000000};
         r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
         if (r == 0) {
             r = mamori_store_request_insert(inst->store, &q, &req);
             if (r == 0)
-                r = record_step(inst, me.id, "quarantine.request", req, id, "requested",
-                                q.reason, true);
+                r = record_step(inst, me.id, "quarantine.request", req, id, "requested", q.reason,
+                                true);
             if (r == 0)
                 r = mamori_store_commit(inst->store);
             if (r < 0)
@@ -532,8 +532,8 @@ decidable(struct cli *c, struct mamori_instance *inst, struct mamori_arena *a, i
                       *actor->unit ? actor->unit : "-", requester.id,
                       *requester.unit ? requester.unit : "-");
         else
-            cli_error(_("%s (%s) may not decide this: the policy names %s"), actor->id,
-                      actor->role, role ? role : "-");
+            cli_error(_("%s (%s) may not decide this: the policy names %s"), actor->id, actor->role,
+                      role ? role : "-");
         record_step(inst, actor->id, "quarantine.approve", q->id, q->original, "refused", why,
                     false);
         rc = EX_NOPERM;
@@ -630,8 +630,8 @@ cmd_quarantine_release(struct cli *c)
     if (rc == 0) {
         r = mamori_store_original_get(inst->store, q.original, a, &o);
         if (r == 0)
-            r = mamori_quarantine_get(inst->quarantine_dir, inst->quarantine_key_path,
-                                      q.original, o.sealed_key, o.sealed_key_len, &data, &len);
+            r = mamori_quarantine_get(inst->quarantine_dir, inst->quarantine_key_path, q.original,
+                                      o.sealed_key, o.sealed_key_len, &data, &len);
         if (r < 0) {
             cli_error(_("the original %s cannot be read: %s"), q.original, mamori_strerror(r));
             rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);

@@ -91,7 +91,10 @@ sanitize_one(struct cli *c, const char *in, const struct mamori_mail_options *op
     }
     struct mamori_buf resp;
     mamori_buf_init(&resp, MAMORI_FRAME_MAX);
-    r = mamori_worker_pool_run(pool, data, len, &resp);
+    char head[MAMORI_MAIL_JOB_HEADER];
+    mamori_mail_job_header(head, MAMORI_MAIL_JOB_POLICY, MAMORI_MAIL_JOB_POLICY);
+    struct mamori_span parts[2] = {{head, sizeof(head)}, {data, len}};
+    r = mamori_worker_pool_runv(pool, parts, 2, &resp);
     free(data);
     struct mamori_mail_result *res = NULL;
     if (r >= 0)

@@ -403,11 +403,23 @@ int
 mamori_worker_pool_run(struct mamori_worker_pool *pool, const void *req, size_t req_len,
                        struct mamori_buf *resp)
 {
+    struct mamori_span part = {req, req_len};
+    return mamori_worker_pool_runv(pool, &part, 1, resp);
+}
+
+int
+mamori_worker_pool_runv(struct mamori_worker_pool *pool, const struct mamori_span *parts,
+                        size_t n_parts, struct mamori_buf *resp)
+{
     int r;
     if (pool->pid <= 0 && (r = spawn(pool)) < 0)
         return r;
-    if (req_len > MAMORI_FRAME_MAX)
-        return MAMORI_E_LIMIT;
+    size_t req_len = 0;
+    for (size_t i = 0; i < n_parts; i++) {
+        if (parts[i].len > MAMORI_FRAME_MAX - req_len)
+            return MAMORI_E_LIMIT;
+        req_len += parts[i].len;
+    }
     /* Header, the caller's bytes as they are, END: no copy of a large request. */
     struct mamori_buf msg;
     mamori_buf_init(&msg, MAMORI_FRAME_MAX + 64);
@@ -415,8 +427,9 @@ mamori_worker_pool_run(struct mamori_worker_pool *pool, const void *req, size_t 
                           (char)req_len};
     static const char end[5] = {'E', 0, 0, 0, 0};
     r = send_all(pool->fd, head, sizeof(head));
-    if (r == 0 && req_len)
-        r = send_all(pool->fd, req, req_len);
+    for (size_t i = 0; r == 0 && i < n_parts; i++)
+        if (parts[i].len)
+            r = send_all(pool->fd, parts[i].ptr, parts[i].len);
     if (r == 0)
         r = send_all(pool->fd, end, sizeof(end));
     if (r < 0) {

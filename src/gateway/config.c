@@ -160,7 +160,7 @@ mamori_gateway_config_load(const char *path, struct mamori_gateway_config *ret,
             e = number(value, 1, 3600, &c.worker_timeout);
         } else if (strcmp(key, "console") == 0 || strcmp(key, "upload") == 0 ||
                    strcmp(key, "clamd") == 0) {
-            char **slot = strcmp(key, "console") == 0 ? &c.console
+            char **slot = strcmp(key, "console") == 0  ? &c.console
                           : strcmp(key, "upload") == 0 ? &c.upload
                                                        : &c.clamd;
             if (slot == &c.clamd && strncmp(value, "unix:", 5) != 0 &&

@@ -156,6 +156,7 @@ struct msg_ctx {
     const char *client;
     char id[MAMORI_ORIGINAL_ID_LEN];
     uint64_t size;
+    char sender_rule[256]; /* the domain of the sender rule applied, or "" */
 };
 
 static void
@@ -213,6 +214,8 @@ keep_and_record(struct gw *g, const struct msg_ctx *m, const char *raw, size_t r
     mamori_json_object_begin(&j);
     envelope_json(m, &j);
     mamori_json_kv_string(&j, "original", m->id);
+    if (m->sender_rule[0])
+        mamori_json_kv_string(&j, "sender_rule", m->sender_rule);
     mamori_json_key(&j, "result");
     mamori_mail_report_json(res, &j);
     mamori_json_object_end(&j);
@@ -332,10 +335,26 @@ handle_message(struct gw *g, struct mamori_milter_session *s, struct mamori_buf 
     struct slot *slot;
     struct mamori_buf resp;
     mamori_buf_init(&resp, MAMORI_FRAME_MAX);
+    /* A sender rule changes how links are shown, never whether the mail is sanitized. */
+    int urls = MAMORI_MAIL_JOB_POLICY, mailto = MAMORI_MAIL_JOB_POLICY;
+    pthread_mutex_lock(&g->lock);
+    const struct mamori_sender_rule *rule =
+        mamori_policy_sender_rule(g->policy, mamori_milter_sender(s));
+    if (rule) {
+        if (rule->urls)
+            urls = (int)rule->urls - 1;
+        if (rule->mailto)
+            mailto = (int)rule->mailto - 1;
+        snprintf(m.sender_rule, sizeof(m.sender_rule), "%s", rule->domain);
+    }
+    pthread_mutex_unlock(&g->lock);
+    char head[MAMORI_MAIL_JOB_HEADER];
+    mamori_mail_job_header(head, urls, mailto);
+    struct mamori_span parts[2] = {{head, sizeof(head)}, {raw, len}};
     int r = slot_borrow(g, &slot);
     int64_t tw = mamori_now_us();
     if (r == 0)
-        r = mamori_worker_pool_run(slot->pool, raw, len, &resp);
+        r = mamori_worker_pool_runv(slot->pool, parts, 2, &resp);
     tw = mamori_now_us() - tw;
     slot_return(g, slot);
     struct mamori_mail_result *res = NULL;

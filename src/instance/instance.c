@@ -68,7 +68,8 @@ static const char default_daemon_conf[] =
     "# web console (LGWAN face) and uploads (internet face)\n"
     "console = 127.0.0.1:8080\n"
     "upload = 127.0.0.1:8081\n"
-    "# 原本を渡す前に検査する clamd のソケット / clamd's socket, scanning originals before release\n"
+    "# 原本を渡す前に検査する clamd のソケット / clamd's socket, scanning originals before "
+    "release\n"
     "clamd = unix:/run/clamav/clamd.ctl\n";
 
 int

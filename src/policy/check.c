@@ -309,6 +309,37 @@ apply_defaults(struct mamori_policy *p)
         p->retention.audit_log_years = 5;
 }
 
+/* ---- mail from particular senders -------------------------------------------------------- */
+
+static bool
+domain_ok(const char *d)
+{
+    size_t n = strlen(d);
+    if (n == 0 || n > 253 || d[0] == '.' || d[n - 1] == '.' || d[0] == '-')
+        return false;
+    for (const char *p = d; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+            return false;
+    return !strstr(d, "..");
+}
+
+static void
+check_senders(struct checker *c)
+{
+    struct mamori_policy *p = c->p;
+    for (size_t i = 0; i < p->sanitize.n_senders; i++) {
+        const struct mamori_sender_rule *r = &p->sanitize.senders[i];
+        if (!domain_ok(r->domain))
+            ERR(c->d, r->pos,
+                _("'%s' is not a domain name (lowercase letters, digits, '-' and '.'; no '@')"),
+                r->domain);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(p->sanitize.senders[k].domain, r->domain) == 0)
+                ERR(c->d, r->pos, _("sender rule for '%s' is given twice (first on line %u)"),
+                    r->domain, p->sanitize.senders[k].pos.line);
+    }
+}
+
 /* ---- organisation ----------------------------------------------------------------------- */
 
 static void
@@ -836,6 +867,7 @@ mamori_policy_check(struct mamori_policy *p, int32_t today, struct mamori_diags 
     check_systems(&c);
     check_network(&c);
     check_flows(&c);
+    check_senders(&c);
     return;
 oom:
     mamori_diags_add(d, MAMORI_SEV_ERROR, 0, 0, _("out of memory while checking the policy"));

@@ -192,12 +192,27 @@ static const struct field limits_fields[] = {
 static const struct objdesc limits_desc =
     OBJ_NOPOS(struct mamori_limits, N_("limits"), limits_fields);
 
+/* "inherit" first, so an absent key (0) keeps the policy's setting. */
+static const char *const sender_mode_ids[] = {"inherit", "defang", "keep", "remove", NULL};
+
+static const struct field sender_fields[] = {
+    {"domain", F_STR, true, offsetof(struct mamori_sender_rule, domain), 0, NULL, 0, 0},
+    {"urls", F_ENUM, false, offsetof(struct mamori_sender_rule, urls), 0, sender_mode_ids, 0, 0},
+    {"mailto", F_ENUM, false, offsetof(struct mamori_sender_rule, mailto), 0, sender_mode_ids, 0,
+     0},
+    {"note", F_TEXT, false, offsetof(struct mamori_sender_rule, note), 0, NULL, 0, 0},
+};
+static const struct objdesc sender_desc =
+    OBJ(struct mamori_sender_rule, N_("sender rule"), sender_fields);
+
 static const struct field sanitize_fields[] = {
     {"urls", F_ENUM, false, offsetof(struct mamori_sanitize, url_mode), 0, mamori_url_mode_ids, 0,
      0},
     {"mailto", F_ENUM, false, offsetof(struct mamori_sanitize, mailto_mode), 0, mamori_url_mode_ids,
      0, 0},
     {"limits", F_OBJ, false, offsetof(struct mamori_sanitize, limits), 0, &limits_desc, 0, 0},
+    {"senders", F_OBJLIST, false, offsetof(struct mamori_sanitize, senders),
+     offsetof(struct mamori_sanitize, n_senders), &sender_desc, 0, 0},
 };
 static const struct objdesc sanitize_desc =
     OBJ_NOPOS(struct mamori_sanitize, N_("sanitize"), sanitize_fields);

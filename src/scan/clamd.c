@@ -109,7 +109,7 @@ read_reply(int fd, char *buf, size_t len, int64_t deadline_us)
 int
 mamori_clamd_ping(const char *spec, int timeout_ms)
 {
-    int fd;
+    int fd = -1;
     int r = connect_spec(spec, &fd);
     if (r < 0)
         return r;
@@ -128,7 +128,7 @@ int
 mamori_clamd_scan(const char *spec, const void *data, size_t len, int timeout_ms,
                   enum mamori_scan_verdict *ret, char *found, size_t found_len)
 {
-    int fd;
+    int fd = -1;
     int r = connect_spec(spec, &fd);
     if (r < 0)
         return r;

@@ -38,8 +38,8 @@ struct mamori_store_ops {
                           int64_t *ret_id);
     int (*request_get)(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
                        struct mamori_store_request *ret);
-    int (*request_set_state)(struct mamori_store *s, int64_t id, const char *from,
-                             const char *to, const char *by, const char *note, int64_t when_us);
+    int (*request_set_state)(struct mamori_store *s, int64_t id, const char *from, const char *to,
+                             const char *by, const char *note, int64_t when_us);
     int (*request_iterate)(struct mamori_store *s, mamori_store_request_cb cb, void *ctx);
 };
 

@@ -51,8 +51,8 @@ enum stmt_id {
     "message_id, subject, verdict"
 
 #define PERSON_COLUMNS "id, name, role, unit, mail, password_hash, disabled, created_us"
-#define REQUEST_COLUMNS                                                                        \
-    "id, original, requester, reason, state, decided_by, note, created_us, expires_us, "       \
+#define REQUEST_COLUMNS                                                                            \
+    "id, original, requester, reason, state, decided_by, note, created_us, expires_us, "           \
     "decided_us"
 
 static const char *const stmt_sql[ST_MAX] = {
@@ -801,8 +801,8 @@ request_row(sqlite3_stmt *st, struct mamori_arena *arena, struct mamori_store_re
 {
     memset(q, 0, sizeof(*q));
     q->id = sqlite3_column_int64(st, 0);
-    const char **texts[] = {&q->original, &q->requester, &q->reason, &q->state, &q->decided_by,
-                            &q->note};
+    const char **texts[] = {&q->original, &q->requester,  &q->reason,
+                            &q->state,    &q->decided_by, &q->note};
     for (int i = 0; i < 6; i++)
         if (!(*texts[i] = column_text(st, 1 + i, arena)))
             return -ENOMEM;

@@ -180,8 +180,8 @@ mamori_store_request_get(struct mamori_store *s, int64_t id, struct mamori_arena
 }
 
 int
-mamori_store_request_set_state(struct mamori_store *s, int64_t id, const char *from,
-                               const char *to, const char *by, const char *note, int64_t when_us)
+mamori_store_request_set_state(struct mamori_store *s, int64_t id, const char *from, const char *to,
+                               const char *by, const char *note, int64_t when_us)
 {
     return s->ops->request_set_state(s, id, from, to, by, note, when_us);
 }

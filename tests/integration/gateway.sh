@@ -266,16 +266,37 @@ check "every original still decrypts to its id" "$MAMORI" -C "$I" quarantine ver
 # --- policy reload and clean stop ------------------------------------------------------------
 before=$(sink_count)
 cp "$I/mamori.yaml" "$T/policy.orig"
-sed -i 's/^  urls: defang .*/  urls: keep/' "$I/mamori.yaml"
+# A trusted partner: its links are kept, its mail is still converted to text.
+python3 - "$I/mamori.yaml" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read().replace("sanitize:\n", "sanitize:\n  senders:\n    - {domain: partner.example, urls: keep}\n", 1)
+open(p, "w").write(s)
+PY
 kill -HUP "$MPID"
 sleep 0.5
 check "SIGHUP reloads the policy" grep -q "policy reloaded" "$T/mamorid.log"
-python3 -c "open('$T/hand/url.eml','w').write('From: a@ext.example\r\nSubject: url\r\n\r\nsee https://partner.example/doc\r\n')"
-send_file "$T/hand/url.eml"
-wait_delivered $((before + 1)) 10
-check "the reloaded policy applies (links kept)" sh -c "grep -l 'Subject: url' '$T'/sink/msg.* | xargs python3 -c '
+{
+    printf 'From: a@partner.example\r\nTo: user@lgwan.example\r\nSubject: url\r\nMIME-Version: 1.0\r\n'
+    printf 'Content-Type: multipart/mixed; boundary="p"\r\n\r\n--p\r\n'
+    printf 'Content-Type: text/plain\r\n\r\nsee https://partner.example/doc\r\n--p\r\n'
+    printf 'Content-Type: application/pdf; name="doc.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+    printf '%%PDF-1.4 partner' | base64
+    printf '\r\n--p--\r\n'
+} >"$T/hand/url.eml"
+timeout 30 smtp-source -F "$T/hand/url.eml" -f a@partner.example -t user@lgwan.example "127.0.0.1:$SMTP" >/dev/null 2>&1
+send_file "$T/hand/url.eml" # from sender@ext.example: not the partner
+wait_delivered $((before + 2)) 10
+check "the partner's links are kept, its attachment still removed; others' links defanged" sh -c "grep -l 'Subject: url' '$T'/sink/msg.* | xargs python3 -c '
 import email, sys
-assert \"https://partner.example/doc\" in email.message_from_bytes(open(sys.argv[1], \"rb\").read()).get_payload(decode=True).decode()'"
+seen = set()
+for f in sys.argv[1:]:
+    m = email.message_from_bytes(open(f, \"rb\").read())
+    t = m.get_payload(decode=True).decode()
+    assert \"attachments-removed=1\" in m[\"X-Mamori-Sanitized\"], m[\"X-Mamori-Sanitized\"]
+    seen.add(\"https://partner.example/doc\" in t)
+assert seen == {True, False}, seen'"
+check "the audit log names the sender rule applied" sh -c "'$MAMORI' -C '$I' log show --json | grep -q 'sender_rule'"
 echo "version: [broken" >"$I/mamori.yaml"
 kill -HUP "$MPID"
 sleep 0.5

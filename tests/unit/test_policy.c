@@ -236,6 +236,77 @@ test_lookups(void **state)
     mamori_policy_free(p);
 }
 
+/* 兼務の禁止 and unit scope: the approval matrix names section_manager for quarantine.release. */
+static void
+test_approvals(void **state)
+{
+    struct mamori_policy *p = example_policy();
+    struct mamori_person_ref staff = {"tanaka", "staff", "shimin-zeimu"};
+    struct mamori_person_ref kacho = {"kacho", "section_manager", "shimin-zeimu"};
+    struct mamori_person_ref other = {"yoso", "section_manager", "fukushi-kaigo"};
+    struct mamori_person_ref bucho = {"bucho", "dept_manager", "shimin"};
+    struct mamori_person_ref ciso = {"fuku", "ciso", ""};
+    const char *why = NULL;
+    assert_int_equal(mamori_policy_may_approve(p, "quarantine.release", &staff, &kacho, &why), 0);
+    assert_null(why);
+    assert_int_equal(mamori_policy_may_approve(p, "quarantine.release", &kacho, &kacho, &why),
+                     MAMORI_E_DENIED);
+    assert_string_equal(why, "self-approval");
+    assert_int_equal(mamori_policy_may_approve(p, "quarantine.release", &staff, &other, &why),
+                     MAMORI_E_DENIED);
+    assert_string_equal(why, "outside-unit");
+    assert_int_equal(mamori_policy_may_approve(p, "quarantine.release", &staff, &bucho, &why),
+                     MAMORI_E_DENIED);
+    assert_string_equal(why, "wrong-role");
+    assert_int_equal(mamori_policy_may_approve(p, "no.such.action", &staff, &kacho, &why),
+                     MAMORI_E_DENIED);
+    assert_string_equal(why, "no-approver-for-action");
+    /* risk.accept: a department manager approves for units below the department. */
+    assert_int_equal(mamori_policy_may_approve(p, "risk.accept", &staff, &bucho, &why), 0);
+    struct mamori_person_ref fukushi = {"f", "staff", "fukushi-kaigo"};
+    assert_int_equal(mamori_policy_may_approve(p, "risk.accept", &fukushi, &bucho, &why),
+                     MAMORI_E_DENIED);
+    /* exception: the CISO, for anyone. */
+    assert_int_equal(mamori_policy_may_approve(p, "exception", &fukushi, &ciso, &why), 0);
+    int z = mamori_policy_find_unit(p, "shimin-zeimu"), d = mamori_policy_find_unit(p, "shimin");
+    assert_true(z >= 0 && d >= 0);
+    assert_true(mamori_unit_within(p, z, d));
+    assert_false(mamori_unit_within(p, d, z));
+    assert_false(mamori_unit_within(p, -1, d));
+    mamori_policy_free(p);
+}
+
+/* Sender rules: the longest matching domain wins; subdomains match, look-alikes do not. */
+static void
+test_sender_rules(void **state)
+{
+    const char *yaml = "version: 1\nmunicipality: {name: 村}\nzones: [{id: mynumber}, "
+                       "{id: lgwan}, {id: internet}]\nsanitize:\n  urls: defang\n"
+                       "  senders:\n    - {domain: partner.example.jp, urls: keep}\n"
+                       "    - {domain: example.jp, mailto: remove}\n";
+    struct mamori_diags d;
+    mamori_diags_init(&d, "senders.yaml");
+    struct mamori_policy *p = NULL;
+    assert_int_equal(mamori_policy_parse(yaml, strlen(yaml), TODAY, &p, &d), 0);
+    const struct mamori_sender_rule *r = mamori_policy_sender_rule(p, "a@partner.example.jp");
+    assert_non_null(r);
+    assert_string_equal(r->domain, "partner.example.jp");
+    assert_int_equal(r->urls, MAMORI_URL_KEEP + 1);
+    assert_int_equal(r->mailto, 0); /* as the policy says */
+    r = mamori_policy_sender_rule(p, "b@mail.PARTNER.example.jp");
+    assert_non_null(r);
+    assert_string_equal(r->domain, "partner.example.jp");
+    r = mamori_policy_sender_rule(p, "c@other.example.jp");
+    assert_non_null(r);
+    assert_string_equal(r->domain, "example.jp");
+    assert_null(mamori_policy_sender_rule(p, "d@evilpartner.example.jp.attacker.test"));
+    assert_null(mamori_policy_sender_rule(p, "e@notexample.jp"));
+    assert_null(mamori_policy_sender_rule(p, "no-at-sign"));
+    assert_null(mamori_policy_sender_rule(p, ""));
+    mamori_policy_free(p);
+    mamori_diags_done(&d);
+}
+
 static void
 test_default_scheme(void **state)
 {
@@ -284,7 +355,8 @@ main(void)
         cmocka_unit_test(test_golden_bad),     cmocka_unit_test(test_golden_good),
         cmocka_unit_test(test_flow_decisions), cmocka_unit_test(test_flow_expiry),
         cmocka_unit_test(test_lookups),        cmocka_unit_test(test_default_scheme),
-        cmocka_unit_test(test_matrix),
+        cmocka_unit_test(test_matrix),         cmocka_unit_test(test_approvals),
+        cmocka_unit_test(test_sender_rules),
     };
     return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }

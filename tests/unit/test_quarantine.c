@@ -193,7 +193,7 @@ test_store_rows(void **state)
     assert_int_equal(mamori_store_open(db, false, &st), 0);
     int v;
     assert_int_equal(mamori_store_schema_version(st, &v), 0);
-    assert_int_equal(v, 2);
+    assert_int_equal(v, MAMORI_STORE_SCHEMA_VERSION);
     uint8_t key[MAMORI_SEALED_KEY_LEN];
     memset(key, 0xab, sizeof(key));
     struct mamori_store_original o = {.id = "sha256:00",

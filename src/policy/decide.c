@@ -1,9 +1,12 @@
 /*
+ * Decisions about persons and senders that other modules ask of the policy.
+ *
  * Who may approve what (DESIGN.md §2, 兼務の禁止): the approval matrix names a role per action;
  * a unit-scoped role (課長 section_manager, 部長 dept_manager) approves only for its own unit
  * and the units below it; nobody approves their own request. Pure: persons in, verdict out.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 
@@ -56,4 +59,28 @@ mamori_policy_may_approve(const struct mamori_policy *p, const char *action,
     if (ret_reason)
         *ret_reason = why;
     return why ? MAMORI_E_DENIED : 0;
+}
+
+const struct mamori_sender_rule *
+mamori_policy_sender_rule(const struct mamori_policy *p, const char *sender)
+{
+    const char *at = strrchr(sender, '@');
+    if (!at || !at[1])
+        return NULL;
+    const char *domain = at + 1;
+    size_t dn = strlen(domain);
+    const struct mamori_sender_rule *best = NULL;
+    size_t best_len = 0;
+    /* The longest matching rule wins: the domain itself, or one of its parents. */
+    for (size_t i = 0; i < p->sanitize.n_senders; i++) {
+        const struct mamori_sender_rule *r = &p->sanitize.senders[i];
+        size_t rn = strlen(r->domain);
+        bool match = rn <= dn && strcasecmp(domain + dn - rn, r->domain) == 0 &&
+                     (rn == dn || domain[dn - rn - 1] == '.');
+        if (match && rn > best_len) {
+            best = r;
+            best_len = rn;
+        }
+    }
+    return best;
 }
