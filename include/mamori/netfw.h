@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mamori/core.h"
 #include "mamori/policy.h"
@@ -53,6 +54,7 @@ struct mamori_fw {
     size_t n_rules;
     const char **notes; /* flows that make no rule, and why (expired, mediated) */
     size_t n_notes;
+    unsigned nflog_group; /* denied packets are logged to this nflog group */
 };
 
 int mamori_fw_build(const struct mamori_policy *p, int32_t today, struct mamori_fw **ret);
@@ -98,5 +100,45 @@ struct mamori_fw_verify {
 int mamori_fw_verify(const struct mamori_policy *p, const struct mamori_fw *fw, const char *json,
                      size_t len, struct mamori_fw_verify **ret);
 struct mamori_fw_verify *mamori_fw_verify_free(struct mamori_fw_verify *v);
+
+/* ---- the deny log (monitoring, 6(3)③) ------------------------------------------------------
+ * The compiled ruleset sends each denied packet to an nflog group with the prefix
+ * "mamori:deny:<rule> ". The daemon reads them; these pure pieces parse one and count them. */
+
+#define MAMORI_DENY_TALLY_MAX 4096 /* distinct attempts kept between flushes */
+
+struct mamori_deny {
+    char rule[65];
+    char src[46], dst[46]; /* numeric addresses */
+    uint8_t proto;         /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP ... */
+    uint16_t dport;        /* 0 when the protocol has none (or a later fragment) */
+};
+
+/* Parses the prefix and the packet (starting at its IP header). MAMORI_E_SYNTAX when the
+ * prefix is not mamori's or the header is cut short or malformed. */
+int mamori_deny_parse(const char *prefix, const uint8_t *pkt, size_t len, struct mamori_deny *ret);
+/* "tcp", "udp", "icmp", "ipv6-icmp" or the number. */
+const char *mamori_deny_proto_name(uint8_t proto, char buf[8]);
+
+struct mamori_deny_entry {
+    struct mamori_deny d;
+    uint64_t count;
+    int64_t first_us, last_us;
+};
+
+struct mamori_deny_tally;
+
+/* alert_after attempts from one source to one destination within window_us raise one alert
+ * (and again after a quiet window). */
+int mamori_deny_tally_new(uint64_t alert_after, int64_t window_us, struct mamori_deny_tally **ret);
+struct mamori_deny_tally *mamori_deny_tally_free(struct mamori_deny_tally *t);
+/* Counts one attempt: 1 when it is the one that raises an alert, else 0; MAMORI_E_LIMIT when
+ * the tally is full (the attempt is counted in mamori_deny_tally_dropped). */
+int mamori_deny_tally_add(struct mamori_deny_tally *t, const struct mamori_deny *d, int64_t now_us);
+/* Calls cb for each attempt counted since the last flush, then forgets them (the alert
+ * windows are kept). A negative cb result stops and keeps everything for the next flush. */
+int mamori_deny_tally_flush(struct mamori_deny_tally *t,
+                            int (*cb)(void *ctx, const struct mamori_deny_entry *e), void *ctx);
+uint64_t mamori_deny_tally_dropped(const struct mamori_deny_tally *t);
 
 #endif

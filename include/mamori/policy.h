@@ -246,6 +246,13 @@ struct mamori_retention {
     int64_t audit_log_years;
 };
 
+/* 監視 (6(3)③, 6(7)): where the firewall logs denied packets, and when attempts alert. */
+struct mamori_monitoring {
+    int64_t nflog_group;          /* default 7 */
+    int64_t alert_after;          /* attempts of one source to one destination; default 10 */
+    int64_t alert_window_seconds; /* within this many seconds; default 60 */
+};
+
 struct mamori_policy {
     struct mamori_arena *arena;
     int64_t version;
@@ -284,6 +291,7 @@ struct mamori_policy {
     size_t n_flows;
     struct mamori_sanitize sanitize;
     struct mamori_retention retention;
+    struct mamori_monitoring monitoring;
     struct {
         struct mamori_text held;
         struct mamori_text removed;

@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 3
+#define MAMORI_STORE_SCHEMA_VERSION 4
 
 struct mamori_store;
 
@@ -88,6 +88,14 @@ struct mamori_store_request {
     int64_t created_us, expires_us, decided_us;
 };
 
+/* Denied inter-zone attempts seen in the firewall's log, counted. */
+struct mamori_store_deny {
+    const char *rule, *src, *dst, *proto;
+    int64_t dport;
+    int64_t count, first_us, last_us;
+};
+
+typedef int (*mamori_store_deny_cb)(void *ctx, const struct mamori_store_deny *d);
 typedef int (*mamori_store_person_cb)(void *ctx, const struct mamori_store_person *p);
 typedef int (*mamori_store_request_cb)(void *ctx, const struct mamori_store_request *r);
 typedef int (*mamori_store_original_cb)(void *ctx, const struct mamori_store_original *o);
@@ -134,6 +142,11 @@ int mamori_store_original_get(struct mamori_store *s, const char *id, struct mam
                               struct mamori_store_original *ret);
 int mamori_store_original_iterate(struct mamori_store *s, mamori_store_original_cb cb, void *ctx);
 int mamori_store_original_delete(struct mamori_store *s, const char *id);
+
+/* Deny counts: add adds count to the attempt's row (created if new), widening first/last;
+ * iterate: most recent first. */
+int mamori_store_deny_add(struct mamori_store *s, const struct mamori_store_deny *d);
+int mamori_store_deny_iterate(struct mamori_store *s, mamori_store_deny_cb cb, void *ctx);
 
 /* Persons. put: -EEXIST when the id is taken. get: -ENOENT; strings copied into arena. */
 int mamori_store_person_put(struct mamori_store *s, const struct mamori_store_person *p);

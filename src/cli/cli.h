@@ -97,6 +97,7 @@ int cmd_quarantine_approve(struct cli *c);
 int cmd_quarantine_deny(struct cli *c);
 int cmd_quarantine_release(struct cli *c);
 int cmd_quarantine_requests(struct cli *c);
+int cmd_fw_denies(struct cli *c);
 int cmd_user_add(struct cli *c);
 int cmd_user_list(struct cli *c);
 int cmd_user_show(struct cli *c);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "mamori/netfw.h"
@@ -385,5 +386,71 @@ cmd_fw_verify(struct cli *c)
     if (rc == 0 && !v->ok)
         rc = 1;
     mamori_fw_verify_free(v);
+    return rc;
+}
+
+/* ---- fw denies: what the monitor counted -------------------------------------------------- */
+
+struct denies_ctx {
+    struct mamori_json *j;
+    size_t n;
+};
+
+static int
+deny_cb(void *ctx, const struct mamori_store_deny *d)
+{
+    struct denies_ctx *l = ctx;
+    l->n++;
+    if (l->j) {
+        mamori_json_object_begin(l->j);
+        mamori_json_kv_string(l->j, "rule", d->rule);
+        mamori_json_kv_string(l->j, "src", d->src);
+        mamori_json_kv_string(l->j, "dst", d->dst);
+        mamori_json_kv_string(l->j, "proto", d->proto);
+        mamori_json_kv_int(l->j, "dport", d->dport);
+        mamori_json_kv_int(l->j, "count", d->count);
+        mamori_json_kv_int(l->j, "first_us", d->first_us);
+        mamori_json_kv_int(l->j, "last_us", d->last_us);
+        mamori_json_object_end(l->j);
+        return 0;
+    }
+    char first[32], last[32];
+    time_t t1 = (time_t)(d->first_us / 1000000), t2 = (time_t)(d->last_us / 1000000);
+    struct tm tm;
+    strftime(first, sizeof(first), "%Y-%m-%d %H:%M:%S", localtime_r(&t1, &tm));
+    strftime(last, sizeof(last), "%Y-%m-%d %H:%M:%S", localtime_r(&t2, &tm));
+    printf("%-20s %-16s → %-16s %s/%-5lld %8lld  %s … %s\n", d->rule, d->src, d->dst, d->proto,
+           (long long)d->dport, (long long)d->count, first, last);
+    return 0;
+}
+
+int
+cmd_fw_denies(struct cli *c)
+{
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_buf b;
+    struct mamori_json j;
+    mamori_buf_init(&b, (size_t)1 << 28);
+    mamori_json_init(&j, &b, true);
+    struct denies_ctx l = {c->json ? &j : NULL, 0};
+    if (c->json)
+        mamori_json_array_begin(&j);
+    int r = mamori_store_deny_iterate(inst->store, deny_cb, &l);
+    if (c->json) {
+        mamori_json_array_end(&j);
+        if (r == 0 && mamori_json_finish(&j) == 0)
+            printf("%s\n", b.data);
+    } else if (r == 0) {
+        printf(_("%zu kinds of denied attempt recorded\n"), l.n);
+    }
+    if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        rc = cli_exit_code(r);
+    }
+    mamori_buf_done(&b);
+    mamori_instance_close(inst);
     return rc;
 }

@@ -95,6 +95,10 @@ static const struct cli_command commands[] = {
     {"user show", 1, 1, OPT_JSON, "user show NAME [--json]", N_("one person"), cmd_user_show},
     {"user disable", 1, 1, OPT_AS, "user disable NAME --as USER",
      N_("disable a person (kept for the record)"), cmd_user_disable},
+    {"fw denies", 0, 0, OPT_JSON, "fw denies [--json]",
+     N_("denied inter-zone attempts mamorid saw in the firewall's log: rule, source, "
+        "destination, service, count, first and last seen"),
+     cmd_fw_denies},
     {"check time", 0, 0, OPT_JSON | OPT_AS, "check time [--json]",
      N_("is the clock synchronised? (chrony or systemd-timesyncd; a self-inspection item)"),
      cmd_check_time},

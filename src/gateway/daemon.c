@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "mamori/gateway.h"
 #include "mamori/milter.h"
 #include "mamori/quarantine.h"
@@ -712,6 +713,14 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
         gw_log(_("cannot record in the audit log: %s"), mamori_strerror(r));
         goto out;
     }
+    struct mamori_monitor *mon = NULL;
+    int mr = mamori_monitor_start(inst, &g->lock, &g->policy->monitoring, &mon);
+    if (mr < 0)
+        gw_log(_("firewall monitoring is off: cannot read nflog group %lld (%s)"),
+               (long long)g->policy->monitoring.nflog_group, mamori_strerror(mr));
+    else
+        gw_log(_("watching the firewall's denied packets (nflog group %lld)"),
+               (long long)g->policy->monitoring.nflog_group);
     gw_log(_("ready: %zu workers"), g->n_slots);
 
     while (!atomic_load(&g->stopping)) {
@@ -743,6 +752,7 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
             if (pfd[i + 1].revents & POLLIN)
                 accept_one(g, i);
     }
+    mamori_monitor_stop(mon);
     /* Stop accepting; let messages in progress finish (at most the worker timeout). */
     for (size_t i = 0; i < g->n_listen; i++)
         close(g->listen_fd[i]);

@@ -210,6 +210,7 @@ mamori_fw_build(const struct mamori_policy *p, int32_t today, struct mamori_fw *
         return -ENOMEM;
     }
     fw->arena = arena;
+    fw->nflog_group = (unsigned)p->monitoring.nflog_group;
     struct builder b = {.p = p, .fw = fw};
     make_sets(&b);
     for (size_t i = 0; i < p->n_flows && !b.error; i++)
@@ -353,9 +354,9 @@ put_rule_family(struct mamori_buf *out, const struct mamori_fw *fw, const struct
             if (r->accept)
                 mamori_buf_printf(&line, "accept comment \"%s\"\n", r->id);
             else
-                mamori_buf_printf(&line,
-                                  "counter log prefix \"mamori:deny:%s \" drop comment \"%s\"\n",
-                                  r->id, r->id);
+                mamori_buf_printf(
+                    &line, "counter log group %u prefix \"mamori:deny:%s \" drop comment \"%s\"\n",
+                    fw->nflog_group, r->id, r->id);
             int e = mamori_buf_append(out, line.data, line.len);
             mamori_buf_done(&line);
             if (e < 0)
@@ -417,9 +418,10 @@ mamori_fw_nft(const struct mamori_fw *fw, const char *source, struct mamori_buf 
     for (size_t i = 0; i < fw->n_notes && r == 0; i++)
         r = mamori_buf_printf(out, "\t\t# %s\n", fw->notes[i]);
     if (r == 0)
-        r = mamori_buf_puts(
-            out,
-            "\t\tcounter log prefix \"mamori:deny:default \" drop comment \"default\"\n\t}\n}\n");
+        r = mamori_buf_printf(out,
+                              "\t\tcounter log group %u prefix \"mamori:deny:default \" drop "
+                              "comment \"default\"\n\t}\n}\n",
+                              fw->nflog_group);
     return r;
 }
 

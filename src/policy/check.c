@@ -307,6 +307,12 @@ apply_defaults(struct mamori_policy *p)
         p->retention.originals_days = 90;
     if (!p->retention.audit_log_years)
         p->retention.audit_log_years = 5;
+    if (!p->monitoring.nflog_group)
+        p->monitoring.nflog_group = 7;
+    if (!p->monitoring.alert_after)
+        p->monitoring.alert_after = 10;
+    if (!p->monitoring.alert_window_seconds)
+        p->monitoring.alert_window_seconds = 60;
 }
 
 /* ---- mail from particular senders -------------------------------------------------------- */

@@ -226,6 +226,17 @@ static const struct field retention_fields[] = {
 static const struct objdesc retention_desc =
     OBJ_NOPOS(struct mamori_retention, N_("retention"), retention_fields);
 
+static const struct field monitoring_fields[] = {
+    {"nflog_group", F_INT, false, offsetof(struct mamori_monitoring, nflog_group), 0, NULL, 1,
+     65535},
+    {"alert_after", F_INT, false, offsetof(struct mamori_monitoring, alert_after), 0, NULL, 1,
+     1000000},
+    {"alert_window_seconds", F_INT, false, offsetof(struct mamori_monitoring, alert_window_seconds),
+     0, NULL, 1, 86400},
+};
+static const struct objdesc monitoring_desc =
+    OBJ_NOPOS(struct mamori_monitoring, N_("monitoring"), monitoring_fields);
+
 #define P(m) offsetof(struct mamori_policy, m)
 
 static const struct field municipality_fields[] = {
@@ -282,6 +293,7 @@ static const struct field policy_fields[] = {
     {"flows", F_OBJLIST, false, P(flows), P(n_flows), &flow_desc, 0, 0},
     {"sanitize", F_OBJ, false, P(sanitize), 0, &sanitize_desc, 0, 0},
     {"retention", F_OBJ, false, P(retention), 0, &retention_desc, 0, 0},
+    {"monitoring", F_OBJ, false, P(monitoring), 0, &monitoring_desc, 0, 0},
     {"notices", F_OBJ, false, P(notices), 0, &notices_desc, 0, 0},
 };
 #undef P

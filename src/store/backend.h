@@ -41,6 +41,8 @@ struct mamori_store_ops {
     int (*request_set_state)(struct mamori_store *s, int64_t id, const char *from, const char *to,
                              const char *by, const char *note, int64_t when_us);
     int (*request_iterate)(struct mamori_store *s, mamori_store_request_cb cb, void *ctx);
+    int (*deny_add)(struct mamori_store *s, const struct mamori_store_deny *d);
+    int (*deny_iterate)(struct mamori_store *s, mamori_store_deny_cb cb, void *ctx);
 };
 
 /* Every backend's handle starts with this. */

@@ -43,6 +43,8 @@ enum stmt_id {
     ST_REQ_GET,
     ST_REQ_STATE,
     ST_REQ_ITER,
+    ST_DENY_ADD,
+    ST_DENY_ITER,
     ST_MAX,
 };
 
@@ -96,6 +98,14 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_REQ_STATE] = "UPDATE release_request SET state = ?3, decided_by = ?4, note = ?5, "
                      "decided_us = ?6 WHERE id = ?1 AND state = ?2",
     [ST_REQ_ITER] = "SELECT " REQUEST_COLUMNS " FROM release_request ORDER BY id",
+    [ST_DENY_ADD] = "INSERT INTO deny_tally(rule, src, dst, proto, dport, count, first_us, "
+                    "last_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                    "ON CONFLICT(rule, src, dst, proto, dport) DO UPDATE SET "
+                    "count = count + excluded.count, "
+                    "first_us = min(first_us, excluded.first_us), "
+                    "last_us = max(last_us, excluded.last_us)",
+    [ST_DENY_ITER] = "SELECT rule, src, dst, proto, dport, count, first_us, last_us "
+                     "FROM deny_tally ORDER BY last_us DESC, rule, src, dst, proto, dport",
 };
 
 /* Migrations: migrations[i] brings the schema from version i to i + 1. */
@@ -165,6 +175,19 @@ static const char *const migrations[] = {
     "  decided_us INTEGER NOT NULL"
     ") STRICT;"
     "PRAGMA user_version = 3;",
+    /* 4: denied inter-zone attempts from the firewall's log. */
+    "CREATE TABLE deny_tally ("
+    "  rule TEXT NOT NULL,"
+    "  src TEXT NOT NULL,"
+    "  dst TEXT NOT NULL,"
+    "  proto TEXT NOT NULL,"
+    "  dport INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL CHECK (count > 0),"
+    "  first_us INTEGER NOT NULL,"
+    "  last_us INTEGER NOT NULL,"
+    "  PRIMARY KEY (rule, src, dst, proto, dport)"
+    ") STRICT;"
+    "PRAGMA user_version = 4;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -873,6 +896,55 @@ sqlite_request_iterate(struct mamori_store *base, mamori_store_request_cb cb, vo
     return r;
 }
 
+static int
+sqlite_deny_add(struct mamori_store *base, const struct mamori_store_deny *d)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_DENY_ADD, &st);
+    if (r < 0)
+        return r;
+    const char *texts[] = {d->rule, d->src, d->dst, d->proto};
+    for (int i = 0; i < 4; i++)
+        sqlite3_bind_text(st, 1 + i, text_or_empty(texts[i]), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, d->dport);
+    sqlite3_bind_int64(st, 6, d->count);
+    sqlite3_bind_int64(st, 7, d->first_us);
+    sqlite3_bind_int64(st, 8, d->last_us);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_deny_iterate(struct mamori_store *base, mamori_store_deny_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_DENY_ITER, &st);
+    if (r < 0)
+        return r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_deny d = {
+            .rule = column_text(st, 0, NULL),
+            .src = column_text(st, 1, NULL),
+            .dst = column_text(st, 2, NULL),
+            .proto = column_text(st, 3, NULL),
+            .dport = sqlite3_column_int64(st, 4),
+            .count = sqlite3_column_int64(st, 5),
+            .first_us = sqlite3_column_int64(st, 6),
+            .last_us = sqlite3_column_int64(st, 7),
+        };
+        r = cb(ctx, &d);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    return r;
+}
+
 static const struct mamori_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -902,6 +974,8 @@ static const struct mamori_store_ops sqlite_ops = {
     .request_get = sqlite_request_get,
     .request_set_state = sqlite_request_set_state,
     .request_iterate = sqlite_request_iterate,
+    .deny_add = sqlite_deny_add,
+    .deny_iterate = sqlite_deny_iterate,
 };
 
 int

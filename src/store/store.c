@@ -191,3 +191,15 @@ mamori_store_request_iterate(struct mamori_store *s, mamori_store_request_cb cb,
 {
     return s->ops->request_iterate(s, cb, ctx);
 }
+
+int
+mamori_store_deny_add(struct mamori_store *s, const struct mamori_store_deny *d)
+{
+    return s->ops->deny_add(s, d);
+}
+
+int
+mamori_store_deny_iterate(struct mamori_store *s, mamori_store_deny_cb cb, void *ctx)
+{
+    return s->ops->deny_iterate(s, cb, ctx);
+}

@@ -150,7 +150,7 @@ if cmp -s "$T/city.body" "$T/golden.body"; then ok "the ruleset is the reviewed 
 else not_ok "the ruleset is the reviewed one (tests/data/fw/example.nft)" "$(diff "$T/golden.body" "$T/city.body" | head -8)"; fi
 expect "the pinned exception carries the MAC" "$T/city.nft" 'ip saddr \{ 10\.10\.0\.30 \} .*ether saddr \{ [0-9a-f:, ]+ \} tcp dport \{ 443 \} accept comment "chukan"'
 expect "the internet zone is everything outside the private zones" "$T/city.nft" 'ip saddr != @z_private_v4 ip daddr != @z_private_v4 accept'
-expect "the default drops and logs" "$T/city.nft" 'log prefix "mamori:deny:default " drop'
+expect "the default drops and logs to nflog group 7 (mamorid's monitor)" "$T/city.nft" 'log group 7 prefix "mamori:deny:default " drop'
 if grep -Eq '^[[:space:]]+(meta nfproto ipv6 )?accept' "$T/city.nft"; then not_ok "no rule accepts without an address test" "$(grep -En '^[[:space:]]+(meta nfproto ipv6 )?accept' "$T/city.nft")"
 else ok "no rule accepts without an address test"; fi
 check "fw compile --format json" 0 "$MAMORI" fw compile --format json --policy "$EXAMPLE"

@@ -18,7 +18,9 @@ n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+MPID=
 cleanup() {
+    [ -n "$MPID" ] && kill "$MPID" 2>/dev/null
     for h in $HOSTS; do ip netns del "h$h$S" 2>/dev/null; done
     ip netns del "$R" 2>/dev/null
     rm -rf "$T"
@@ -117,7 +119,7 @@ if ip netns exec "hmy$S" ping -6 -c 1 -W 1 fd00:203::10 >/dev/null 2>&1; then no
 # denied probes from the internet to My Number above (TCP 22 and a ping) went through it.
 line=$(ip netns exec "$R" nft list chain inet mamori forward | grep 'comment "no-internet-to-mynumber"')
 pk=$(echo "$line" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-if echo "$line" | grep -q 'log prefix "mamori:deny:no-internet-to-mynumber "' && [ "${pk:-0}" -ge 2 ]; then
+if echo "$line" | grep -q 'log prefix "mamori:deny:no-internet-to-mynumber " group 7' && [ "${pk:-0}" -ge 2 ]; then
     ok "the deny rule logs with a prefix naming it and counted the denied packets ($pk)"
 else
     not_ok "the deny rule logs with a prefix naming it and counted the denied packets" "$line"
@@ -172,6 +174,59 @@ fi
 ip netns exec "$R" "$MAMORI" -C "$I" fw apply >/dev/null 2>&1
 probe deny lgt 10.20.16.9 203.0.113.10 22 "after apply, ssh out is closed again"
 if ip netns exec "$R" "$MAMORI" -C "$I" fw verify >/dev/null 2>&1; then ok "... and fw verify is clean"; else not_ok "... and fw verify is clean"; fi
+
+# Monitoring (6(3)③): mamorid, in the router, reads the denied packets from the firewall's
+# nflog group, counts them per source, destination and service, records them in the store
+# and the audit log, and raises an alert when one source keeps trying one destination.
+MAMORID=$(dirname "$MAMORI")/mamorid
+ip netns exec "$R" "$MAMORID" -C "$I" --milter "unix:$T/milter.sock" 2>"$T/mamorid.log" &
+MPID=$!
+for _ in $(seq 1 100); do grep -q "ready" "$T/mamorid.log" && break; sleep 0.05; done
+if grep -q "watching the firewall's denied packets (nflog group 7)" "$T/mamorid.log"; then
+    ok "mamorid watches nflog group 7 in the router"
+else
+    not_ok "mamorid watches nflog group 7 in the router" "$(head -5 "$T/mamorid.log")"
+fi
+# 12 UDP datagrams from the internet to an LGWAN server's SNMP port, one blocked TCP attempt
+# to ssh, and one permitted flow (which must not be counted).
+ip netns exec "hout$S" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("203.0.113.10", 0))
+for _ in range(12): s.sendto(b"x", ("10.20.0.25", 161))'
+probe deny out 203.0.113.10 10.20.0.25 22 "a blocked ssh attempt from the internet (logged)"
+probe allow dmz 10.30.0.25 10.20.0.25 25 "a permitted flow (not logged)"
+sleep 0.5
+kill -TERM "$MPID"
+wait "$MPID"
+MPID=
+"$MAMORI" -C "$I" fw denies --json >"$T/denies.json"
+if python3 -c '
+import json, sys
+d = {(e["src"], e["dst"], e["proto"], e["dport"]): e for e in json.load(open(sys.argv[1]))}
+u = d[("203.0.113.10", "10.20.0.25", "udp", 161)]
+t = d[("203.0.113.10", "10.20.0.25", "tcp", 22)]
+assert u["count"] == 12 and u["first_us"] <= u["last_us"] and u["rule"] == "default", u
+assert t["count"] >= 1, t
+assert not any(k[0] == "10.30.0.25" for k in d), d' "$T/denies.json" 2>"$T/err"; then
+    ok "fw denies: 12 x udp/161 and the tcp/22 attempt, by rule, with first and last seen; the permitted flow not counted"
+else
+    not_ok "fw denies counts the denied attempts" "$(cat "$T/err" | tail -2)" "$(head -c 400 "$T/denies.json")"
+fi
+"$MAMORI" -C "$I" log show --json >"$T/log.json"
+if python3 -c '
+import json, sys
+recs = json.load(open(sys.argv[1]))
+deny = [r for r in recs if r["action"] == "fw.deny" and r["object"] == "203.0.113.10->10.20.0.25"]
+alert = [r for r in recs if r["action"] == "fw.alert" and r["object"] == "203.0.113.10->10.20.0.25"]
+assert sum(json.loads(r["details"])["count"] for r in deny) >= 13, deny
+assert len(alert) == 1 and all(r["clause"] == "6(3)③" for r in deny + alert), alert' "$T/log.json" 2>"$T/err" &&
+    grep -q "alert: 203.0.113.10 keeps trying 10.20.0.25" "$T/mamorid.log"; then
+    ok "the audit log has the denied attempts (fw.deny) and one alert (fw.alert) for the repeated ones"
+else
+    not_ok "the audit log has the denied attempts and the alert" "$(tail -2 "$T/err")" "$(grep alert "$T/mamorid.log")"
+fi
+if "$MAMORI" -C "$I" log verify >/dev/null; then ok "the audit log verifies"; else not_ok "the audit log verifies"; fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
