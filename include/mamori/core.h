@@ -202,6 +202,8 @@ int mamori_unhex(const char *in, size_t in_len, uint8_t *out, size_t n);
 /* Standard base64 with padding; out must hold mamori_base64_len(n) bytes. */
 size_t mamori_base64_len(size_t n);
 void mamori_base64(const uint8_t *in, size_t n, char *out);
+/* Base64 in lines of 76 characters, each ended by LF (MIME bodies), appended to out. */
+int mamori_base64_lines(const void *data, size_t len, struct mamori_buf *out);
 /* Decodes standard base64 with padding into at most max bytes. */
 int mamori_unbase64(const char *in, size_t in_len, uint8_t *out, size_t max, size_t *ret_len);
 

@@ -50,6 +50,7 @@ struct mamori_gateway_config {
     unsigned worker_timeout; /* seconds, default 30 */
     char *console, *upload;  /* host:port (the console issue) */
     char *clamd;             /* clamd's socket, default unix:/run/clamav/clamd.ctl */
+    char *release_smtp;      /* the LGWAN-side MTA released originals are mailed through */
 };
 
 /* Reads a configuration file: `key = value` lines, '#' comments. Unknown keys and bad values

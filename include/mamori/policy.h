@@ -233,7 +233,17 @@ struct mamori_sender_rule {
     struct mamori_pos pos;
 };
 
+/* How a released original reaches its recipient. */
+enum mamori_release_method {
+    MAMORI_RELEASE_BOTH, /* as the person chooses */
+    MAMORI_RELEASE_MAIL, /* into their LGWAN mailbox only */
+    MAMORI_RELEASE_FILE, /* as a file only */
+    MAMORI_RELEASE_MAX,
+};
+extern const char *const mamori_release_method_ids[MAMORI_RELEASE_MAX + 1];
+
 struct mamori_sanitize {
+    int64_t release;  /* enum mamori_release_method */
     int64_t url_mode; /* enum mamori_url_mode */
     int64_t mailto_mode;
     struct mamori_limits limits;

@@ -31,6 +31,7 @@ enum cli_opt {
     OPT_PASSWORD_FILE = 1 << 17,
     OPT_NAME = 1 << 18,
     OPT_REASON = 1 << 19,
+    OPT_DELIVER = 1 << 20,
 };
 
 struct cli {
@@ -54,6 +55,7 @@ struct cli {
     const char *password_file;
     const char *name;
     const char *reason;
+    bool deliver;
     unsigned given; /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;

@@ -17,7 +17,9 @@
 #include "cli.h"
 #include "mamori/gateway.h"
 #include "mamori/quarantine.h"
+#include "mamori/mail.h"
 #include "mamori/scan.h"
+#include "mamori/smtp.h"
 
 static void
 format_time(int64_t us, char *buf, size_t len)
@@ -332,6 +334,24 @@ cmd_quarantine_purge(struct cli *c)
 
 /* ---- release of originals: request → approval → clamd scan → hand-over -------------------- */
 
+/* mamorid.conf (clamd, release_smtp); prints every problem with its line. */
+static int
+load_daemon_conf(struct mamori_instance *inst, struct mamori_gateway_config *conf)
+{
+    struct mamori_diags diags;
+    mamori_diags_init(&diags, inst->daemon_conf_path);
+    int r = mamori_gateway_config_load(inst->daemon_conf_path, conf, &diags);
+    if (r < 0) {
+        struct mamori_buf b;
+        mamori_buf_init(&b, (size_t)1 << 20);
+        if (mamori_diags_format(&diags, &b) == 0 && b.len)
+            fprintf(stderr, "%.*s", (int)b.len, b.data);
+        mamori_buf_done(&b);
+    }
+    mamori_diags_done(&diags);
+    return r < 0 ? EX_CONFIG : 0;
+}
+
 #define REQUEST_DAYS 7 /* an undecided request expires after a week */
 
 /* Parses a request number. */
@@ -588,6 +608,63 @@ cmd_quarantine_deny(struct cli *c)
     return decide(c, false);
 }
 
+static int deliver(struct cli *c, struct mamori_instance *inst,
+                   const struct mamori_store_request *q, const struct mamori_store_original *o,
+                   const struct mamori_store_person *me, const char *data, size_t len);
+
+/* The mail that carries a released original to its recipient: a Japanese-first note and the
+ * original as an attachment (base64: the original may hold any bytes). */
+static int
+compose_release(const struct mamori_store_request *q, const struct mamori_store_original *o,
+                const char *from, const char *to, const char *data, size_t len,
+                struct mamori_buf *out)
+{
+    char subject[512];
+    snprintf(subject, sizeof(subject), "【原本 / original】%s", o->subject);
+    struct mamori_buf subj, body;
+    mamori_buf_init(&subj, 4096);
+    mamori_buf_init(&body, 8192);
+    int r = mamori_rfc2047_encode(subject, strlen(subject), 9, &subj);
+    if (r == 0)
+        r = mamori_buf_printf(
+            &body,
+            "申請 %lld により、%s の承認を得て、clamd の検査で問題が見つからなかった原本を"
+            "添付ファイル original.eml としてお届けします。\n差出人: %s\n原本: %s\n\n"
+            "The original of request %lld, approved by %s and found clean by clamd, is "
+            "attached as original.eml.\nSender: %s\nOriginal: %s\n",
+            (long long)q->id, q->decided_by, o->sender, o->id, (long long)q->id, q->decided_by,
+            o->sender, o->id);
+    char date[64];
+    time_t now = (time_t)(mamori_now_us() / 1000000);
+    struct tm tm;
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", gmtime_r(&now, &tm));
+    if (r == 0)
+        r = mamori_buf_printf(
+            out,
+            "From: mamori <%s>\nTo: <%s>\nSubject: %s\nDate: %s\n"
+            "Message-ID: <release.%lld.%lld@mamori>\nMIME-Version: 1.0\n"
+            "Auto-Submitted: auto-generated\nX-Mamori-Release: request=%lld "
+            "original=%s\nContent-Type: multipart/mixed; boundary=\"mamori-r\"\n\n"
+            "--mamori-r\nContent-Type: text/plain; charset=UTF-8\n"
+            "Content-Transfer-Encoding: base64\n\n",
+            from, to, subj.data, date, (long long)q->id, (long long)mamori_now_us(),
+            (long long)q->id, o->id);
+    if (r == 0)
+        r = mamori_base64_lines(body.data, body.len, out);
+    if (r == 0)
+        r = mamori_buf_puts(out,
+                            "--mamori-r\nContent-Type: application/octet-stream; "
+                            "name=\"original.eml\"\nContent-Disposition: attachment; "
+                            "filename=\"original.eml\"\nContent-Transfer-Encoding: base64\n\n");
+    if (r == 0)
+        r = mamori_base64_lines(data, len, out);
+    if (r == 0)
+        r = mamori_buf_puts(out, "--mamori-r--\n");
+    mamori_buf_done(&subj);
+    mamori_buf_done(&body);
+    return r;
+}
+
 int
 cmd_quarantine_release(struct cli *c)
 {
@@ -595,9 +672,21 @@ cmd_quarantine_release(struct cli *c)
     int rc = request_number(c->args[0], &req);
     if (rc)
         return rc;
-    if (!c->output || strcmp(c->output, "-") == 0) {
-        cli_error(_("release needs -o FILE (the original is not written to a terminal)"));
+    if (c->deliver == (c->output != NULL) || (c->output && strcmp(c->output, "-") == 0)) {
+        cli_error(_("release needs either -o FILE or --deliver (the original is not written to "
+                    "a terminal)"));
         return EX_USAGE;
+    }
+    struct mamori_policy *pol;
+    if ((rc = cli_load_policy(c, &pol, NULL)))
+        return rc;
+    int64_t method = pol->sanitize.release;
+    mamori_policy_free(pol);
+    if ((c->deliver && method == MAMORI_RELEASE_FILE) ||
+        (!c->deliver && method == MAMORI_RELEASE_MAIL)) {
+        cli_error(_("the policy releases originals %s only (sanitize.release)"),
+                  method == MAMORI_RELEASE_FILE ? _("as files") : _("by mail"));
+        return EX_NOPERM;
     }
     struct mamori_instance *inst;
     if ((rc = cli_open_instance(c, &inst)))
@@ -640,9 +729,7 @@ cmd_quarantine_release(struct cli *c)
     if (rc == 0) {
         /* The clamd of mamorid.conf; nothing is released on any doubt. */
         struct mamori_gateway_config conf;
-        struct mamori_diags diags = {0};
-        r = mamori_gateway_config_load(inst->daemon_conf_path, &conf, &diags);
-        mamori_diags_done(&diags);
+        r = load_daemon_conf(inst, &conf) ? MAMORI_E_INVALID : 0;
         enum mamori_scan_verdict v = MAMORI_SCAN_FOUND;
         char found[256] = "";
         if (r == 0) {
@@ -651,8 +738,6 @@ cmd_quarantine_release(struct cli *c)
                 cli_error(_("cannot scan with clamd (%s): %s; nothing was released"), conf.clamd,
                           mamori_strerror(r));
             mamori_gateway_config_done(&conf);
-        } else {
-            cli_error(_("cannot read %s"), inst->daemon_conf_path);
         }
         if (r < 0) {
             record_step(inst, me.id, "quarantine.release", req, q.original, "tempfail",
@@ -662,6 +747,8 @@ cmd_quarantine_release(struct cli *c)
             r = transition(inst, &q, "refused", me.id, "quarantine.release", found);
             cli_error(_("clamd found %s in the original: it is not released"), found);
             rc = r < 0 ? cli_exit_code(r) : 1;
+        } else if (c->deliver) {
+            rc = deliver(c, inst, &q, &o, &me, data, len);
         } else {
             r = mamori_fs_write_atomic(c->output, data, len, 0600);
             if (r == 0)
@@ -740,5 +827,56 @@ cmd_quarantine_requests(struct cli *c)
     }
     mamori_buf_done(&b);
     mamori_instance_close(inst);
+    return rc;
+}
+
+/* Mails a clean original into the requester's LGWAN mailbox through release_smtp. */
+static int
+deliver(struct cli *c, struct mamori_instance *inst, const struct mamori_store_request *q,
+        const struct mamori_store_original *o, const struct mamori_store_person *me,
+        const char *data, size_t len)
+{
+    if (!*me->mail) {
+        cli_error(_("%s has no mail address (mamori user add --mail)"), me->id);
+        return EX_DATAERR;
+    }
+    struct mamori_gateway_config conf;
+    if (load_daemon_conf(inst, &conf))
+        return EX_CONFIG;
+    int r, rc = 0;
+    if (!conf.release_smtp) {
+        cli_error(_("no release_smtp in %s: mail delivery is not set up"), inst->daemon_conf_path);
+        rc = EX_CONFIG;
+    }
+    char host[256] = "localhost", from[300];
+    gethostname(host, sizeof(host) - 1);
+    snprintf(from, sizeof(from), "mamori-noreply@%s", host);
+    struct mamori_buf msg;
+    mamori_buf_init(&msg, len * 2 + (1 << 16));
+    if (rc == 0 && (r = compose_release(q, o, from, me->mail, data, len, &msg)) < 0) {
+        cli_error(_("cannot compose the mail: %s"), mamori_strerror(r));
+        rc = EX_SOFTWARE;
+    }
+    if (rc == 0) {
+        char err[512];
+        r = mamori_smtp_send(conf.release_smtp, host, from, me->mail, msg.data, msg.len, 60000, err,
+                             sizeof(err));
+        if (r < 0) {
+            cli_error(_("the MTA (%s) did not take the mail: %s %s"), conf.release_smtp,
+                      mamori_strerror(r), err);
+            record_step(inst, me->id, "quarantine.release", q->id, q->original, "tempfail",
+                        "delivery-failed", false);
+            rc = EX_TEMPFAIL;
+        } else if ((r = transition(inst, q, "released", me->id, "quarantine.release",
+                                   "clean; mailed")) < 0) {
+            cli_error(_("cannot record the release: %s"), mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else {
+            printf(_("request %lld: the original (clamd: clean) was mailed to %s\n"),
+                   (long long)q->id, me->mail);
+        }
+    }
+    mamori_buf_done(&msg);
+    mamori_gateway_config_done(&conf);
     return rc;
 }

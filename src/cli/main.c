@@ -80,9 +80,10 @@ static const struct cli_command commands[] = {
     {"quarantine deny", 1, 1, OPT_AS | OPT_REASON,
      "quarantine deny REQUEST --as USER [--reason TEXT]", N_("deny a request"),
      cmd_quarantine_deny},
-    {"quarantine release", 1, 1, OPT_AS | OPT_OUTPUT,
-     "quarantine release REQUEST -o FILE --as USER",
-     N_("scan an approved original with clamd and hand it to its requester as a file"),
+    {"quarantine release", 1, 1, OPT_AS | OPT_OUTPUT | OPT_DELIVER | OPT_POLICY,
+     "quarantine release REQUEST (-o FILE | --deliver) --as USER",
+     N_("scan an approved original with clamd and hand it to its requester: as a file, or "
+        "mailed into their LGWAN mailbox (as the policy allows)"),
      cmd_quarantine_release},
     {"quarantine requests", 0, 0, OPT_JSON, "quarantine requests [--json]",
      N_("requests to release originals and their state"), cmd_quarantine_requests},
@@ -146,6 +147,7 @@ static const struct cli_option {
      NONE},
     {"name", required_argument, OPT_NAME, offsetof(struct cli, name), NONE},
     {"reason", required_argument, OPT_REASON, offsetof(struct cli, reason), NONE},
+    {"deliver", no_argument, OPT_DELIVER, NONE, offsetof(struct cli, deliver)},
 };
 
 enum { OPT_VAL_BASE = 256, OPT_VAL_HELP = 512, OPT_VAL_VERSION };

@@ -98,6 +98,22 @@ mamori_mac_parse(const char *s, uint8_t out[6])
 }
 
 int
+mamori_base64_lines(const void *data, size_t len, struct mamori_buf *out)
+{
+    const uint8_t *p = data;
+    int r = 0;
+    char enc[80];
+    for (size_t i = 0; i < len && r == 0; i += 57) {
+        size_t n = len - i < 57 ? len - i : 57;
+        mamori_base64(p + i, n, enc);
+        size_t l = (n + 2) / 3 * 4;
+        enc[l] = '\n';
+        r = mamori_buf_append(out, enc, l + 1);
+    }
+    return r;
+}
+
+int
 mamori_base64_digit(char c)
 {
     if (c >= 'A' && c <= 'Z')

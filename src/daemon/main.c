@@ -91,15 +91,14 @@ main(int argc, char **argv)
         return r == -ENOENT ? EX_CONFIG : EX_OSERR;
     }
     struct mamori_gateway_config conf;
-    struct mamori_diags diags = {0};
+    struct mamori_diags diags;
+    mamori_diags_init(&diags, inst->daemon_conf_path);
     r = mamori_gateway_config_load(inst->daemon_conf_path, &conf, &diags);
     if (r < 0) {
         struct mamori_buf b;
         mamori_buf_init(&b, (size_t)1 << 20);
-        diags.file = inst->daemon_conf_path;
         if (mamori_diags_format(&diags, &b) == 0)
             fprintf(stderr, "%.*s", (int)b.len, b.data);
-        diags.file = NULL;
         mamori_buf_done(&b);
         mamori_diags_done(&diags);
         mamori_instance_close(inst);

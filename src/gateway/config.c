@@ -28,6 +28,7 @@ mamori_gateway_config_done(struct mamori_gateway_config *c)
     free(c->console);
     free(c->upload);
     free(c->clamd);
+    free(c->release_smtp);
     memset(c, 0, sizeof(*c));
 }
 
@@ -159,12 +160,12 @@ mamori_gateway_config_load(const char *path, struct mamori_gateway_config *ret,
         } else if (strcmp(key, "worker_timeout") == 0) {
             e = number(value, 1, 3600, &c.worker_timeout);
         } else if (strcmp(key, "console") == 0 || strcmp(key, "upload") == 0 ||
-                   strcmp(key, "clamd") == 0) {
+                   strcmp(key, "clamd") == 0 || strcmp(key, "release_smtp") == 0) {
             char **slot = strcmp(key, "console") == 0  ? &c.console
                           : strcmp(key, "upload") == 0 ? &c.upload
-                                                       : &c.clamd;
-            if (slot == &c.clamd && strncmp(value, "unix:", 5) != 0 &&
-                strncmp(value, "inet:", 5) != 0)
+                          : strcmp(key, "clamd") == 0  ? &c.clamd
+                                                       : &c.release_smtp;
+            if ((slot == &c.clamd || slot == &c.release_smtp) && !listener_ok(value))
                 e = MAMORI_E_SYNTAX;
             if (e == 0) {
                 free(*slot);

@@ -608,16 +608,15 @@ accept_one(struct gw *g, size_t i)
 static int
 load_policy(struct gw *g)
 {
-    struct mamori_diags diags = {0};
+    struct mamori_diags diags;
+    mamori_diags_init(&diags, g->inst->policy_path);
     struct mamori_policy *p = NULL;
     int r = mamori_policy_load_file(g->inst->policy_path, mamori_today(), &p, &diags);
     if (r < 0) {
         struct mamori_buf b;
         mamori_buf_init(&b, (size_t)1 << 20);
-        diags.file = g->inst->policy_path;
         if (mamori_diags_format(&diags, &b) == 0 && b.len)
             fprintf(stderr, "%.*s", (int)b.len, b.data);
-        diags.file = NULL;
         mamori_buf_done(&b);
         mamori_diags_done(&diags);
         return r;

@@ -70,7 +70,10 @@ static const char default_daemon_conf[] =
     "upload = 127.0.0.1:8081\n"
     "# 原本を渡す前に検査する clamd のソケット / clamd's socket, scanning originals before "
     "release\n"
-    "clamd = unix:/run/clamav/clamd.ctl\n";
+    "clamd = unix:/run/clamav/clamd.ctl\n"
+    "# 原本をメールで届けるときに渡す LGWAN 側の MTA（無害化の milter を通らないもの）\n"
+    "# the LGWAN-side MTA released originals are mailed through (not the one with the milter)\n"
+    "# release_smtp = inet:127.0.0.1:25\n";
 
 int
 mamori_instance_init(const char *dir, const char *policy_file, struct mamori_diags *diags)

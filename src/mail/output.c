@@ -530,21 +530,6 @@ body_is_7bit(const struct mamori_buf *body)
     return true;
 }
 
-static int
-put_base64_body(struct mamori_buf *out, const struct mamori_buf *body)
-{
-    int r = 0;
-    char enc[80];
-    for (size_t i = 0; i < body->len && r == 0; i += 57) {
-        size_t n = body->len - i < 57 ? body->len - i : 57;
-        mamori_base64((const uint8_t *)body->data + i, n, enc);
-        size_t l = (n + 2) / 3 * 4;
-        enc[l] = '\n';
-        r = mamori_buf_append(out, enc, l + 1);
-    }
-    return r;
-}
-
 int
 mail_write_output(struct mail_ctx *c, GMimeMessage *msg, const char *data, size_t len)
 {
@@ -629,7 +614,8 @@ mail_write_output(struct mail_ctx *c, GMimeMessage *msg, const char *data, size_
         r = mamori_buf_printf(&out, "X-Mamori-Sanitized: %s\nX-Mamori-Original: sha256:%s\n\n",
                               actions.data, original_hex);
     if (r == 0)
-        r = ascii ? mamori_buf_append(&out, body.data, body.len) : put_base64_body(&out, &body);
+        r = ascii ? mamori_buf_append(&out, body.data, body.len)
+                  : mamori_base64_lines(body.data, body.len, &out);
 
     /* The result. */
     if (r == 0) {

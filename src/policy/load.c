@@ -206,6 +206,8 @@ static const struct objdesc sender_desc =
     OBJ(struct mamori_sender_rule, N_("sender rule"), sender_fields);
 
 static const struct field sanitize_fields[] = {
+    {"release", F_ENUM, false, offsetof(struct mamori_sanitize, release), 0,
+     mamori_release_method_ids, 0, 0},
     {"urls", F_ENUM, false, offsetof(struct mamori_sanitize, url_mode), 0, mamori_url_mode_ids, 0,
      0},
     {"mailto", F_ENUM, false, offsetof(struct mamori_sanitize, mailto_mode), 0, mamori_url_mode_ids,

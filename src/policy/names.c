@@ -29,6 +29,13 @@ const char *const mamori_netmodel_ids[MAMORI_NETMODEL_MAX + 1] = {
     "alpha", "alpha_prime", "beta", "beta_prime", NULL,
 };
 
+const char *const mamori_release_method_ids[MAMORI_RELEASE_MAX + 1] = {
+    "both",
+    "mail",
+    "file",
+    NULL,
+};
+
 const char *const mamori_url_mode_ids[MAMORI_URL_MODE_MAX + 1] = {
     "defang",
     "keep",

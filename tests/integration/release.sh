@@ -11,6 +11,7 @@ MAMORI=$1
 SRC=$2
 MAMORID=$(dirname "$MAMORI")/mamorid
 . "$SRC/tests/lib/tap.sh"
+. "$SRC/tests/lib/postfix.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mamori-release-XXXXXX")
 I="$T/inst"
 MPID=
@@ -18,10 +19,11 @@ CPID=
 cleanup() {
     [ -n "$MPID" ] && kill "$MPID" 2>/dev/null
     [ -n "$CPID" ] && kill "$CPID" 2>/dev/null
+    sink_stop "$T/sink"
     rm -rf "$T"
 }
 trap cleanup EXIT
-for p in clamd python3; do
+for p in clamd python3 smtp-sink; do
     command -v "$p" >/dev/null || { not_ok "$p is not installed (scripts/install-deps)"; tap_end; exit 1; }
 done
 M() { "$MAMORI" -C "$I" "$@"; }
@@ -146,22 +148,53 @@ check "no file was written" test ! -e "$T/c2.eml"
 start_clamd
 expect "clamd back: released" 0 M quarantine release 4 -o "$T/c2.eml" --as tanaka
 
+# Into the mailbox: through the LGWAN-side MTA (here smtp-sink) as a mail with the original.
+chmod 755 "$T"
+SINK=$(free_port)
+sink_start "$T/sink" "$SINK"
+printf 'release_smtp = inet:127.0.0.1:%s\n' "$SINK" >>"$I/mamorid.conf"
+M quarantine request "$CLEAN" --as tanaka >/dev/null
+M quarantine approve 5 --as kacho >/dev/null
+expect "release --deliver mails the original to tanaka's LGWAN mailbox" 0 M quarantine release 5 --deliver --as tanaka
+for _ in $(seq 1 50); do ls "$T"/sink/msg.* >/dev/null 2>&1 && break; sleep 0.1; done
+check "the mail reached tanaka with the original attached, byte for byte" python3 - "$T/sink" "$CLEAN" <<'PY'
+import email, glob, hashlib, sys
+from email.header import decode_header, make_header
+files = glob.glob(sys.argv[1] + "/msg.*")
+assert len(files) == 1, files
+m = email.message_from_bytes(open(files[0], "rb").read())
+assert "tanaka@lgwan.example" in m["To"] and m["Auto-Submitted"] == "auto-generated", m["To"]
+assert "原本" in str(make_header(decode_header(m["Subject"])))
+att = [p for p in m.walk() if p.get_filename() == "original.eml"]
+assert len(att) == 1
+assert "sha256:" + hashlib.sha256(att[0].get_payload(decode=True)).hexdigest() == sys.argv[2]
+PY
+cp "$I/mamori.yaml" "$T/policy.orig"
+sed -i 's/^sanitize:$/sanitize:\n  release: file/' "$I/mamori.yaml"
+M quarantine request "$CLEAN" --as tanaka >/dev/null
+M quarantine approve 6 --as kacho >/dev/null
+expect "a policy that releases as files only refuses --deliver" 77 M quarantine release 6 --deliver --as tanaka
+cp "$T/policy.orig" "$I/mamori.yaml"
+sink_stop "$T/sink"
+expect "the MTA down: nothing released (75), the request stays approved" 75 M quarantine release 6 --deliver --as tanaka
+
 # Denial, expiry, a disabled person.
 M quarantine request "$CLEAN2" --as tanaka >/dev/null
-expect "kacho denies request 5" 0 M quarantine deny 5 --as kacho --reason "not needed"
-expect "a denied request is not released" 65 M quarantine release 5 -o "$T/d.eml" --as tanaka
+expect "kacho denies request 7" 0 M quarantine deny 7 --as kacho --reason "not needed"
+expect "a denied request is not released" 65 M quarantine release 7 -o "$T/d.eml" --as tanaka
 M quarantine request "$CLEAN2" --as tanaka >/dev/null
 later=$(($(date +%s) + 8 * 86400))
-expect "after a week undecided, the request has expired" 65 env MAMORI_NOW=$later "$MAMORI" -C "$I" quarantine approve 6 --as kacho
+expect "after a week undecided, the request has expired" 65 env MAMORI_NOW=$later "$MAMORI" -C "$I" quarantine approve 8 --as kacho
 M user disable kacho --as admin >/dev/null
 M quarantine request "$CLEAN2" --as tanaka >/dev/null
-expect "a disabled person may not approve" 77 M quarantine approve 7 --as kacho
+expect "a disabled person may not approve" 77 M quarantine approve 9 --as kacho
 M quarantine requests --json >"$T/req.json"
-check "request states: released, pending, released, refused, released, denied, expired, requested" \
+check "request states: released, pending, refused, released, released (mailed), approved, denied, expired, requested" \
     python3 -c '
 import json, sys
 s = [r["state"] for r in json.load(open(sys.argv[1]))]
-assert s == ["released", "requested", "refused", "released", "denied", "expired", "requested"], s' "$T/req.json"
+assert s == ["released", "requested", "refused", "released", "released", "approved", "denied",
+             "expired", "requested"], s' "$T/req.json"
 
 # Every step in the audit log, and the log intact.
 M log show --json >"$T/log.json"

@@ -37,12 +37,14 @@ test_config(void **state)
     assert_int_equal(c.workers, 2);
     assert_int_equal(c.worker_timeout, 30);
     assert_string_equal(c.clamd, "unix:/run/clamav/clamd.ctl");
+    assert_null(c.release_smtp); /* mail delivery of originals is set up by hand */
     mamori_gateway_config_done(&c);
     mamori_diags_done(&d);
 
     char *good = write_tmp(dir, "good.conf",
                            "# comment\n milter = inet:[::1]:9999 , unix:/x/m.sock # trailing\n"
-                           "workers=4\nworker_timeout = 5\nclamd = inet:127.0.0.1:3310\n");
+                           "workers=4\nworker_timeout = 5\nclamd = inet:127.0.0.1:3310\n"
+                           "release_smtp = inet:127.0.0.1:25\n");
     mamori_diags_init(&d, good);
     assert_int_equal(mamori_gateway_config_load(good, &c, &d), 0);
     assert_int_equal(c.n_milter, 2);
@@ -51,6 +53,7 @@ test_config(void **state)
     assert_int_equal(c.workers, 4);
     assert_int_equal(c.worker_timeout, 5);
     assert_string_equal(c.clamd, "inet:127.0.0.1:3310");
+    assert_string_equal(c.release_smtp, "inet:127.0.0.1:25");
     /* The command line replaces the file's listeners. */
     assert_int_equal(mamori_gateway_config_set_milter(&c, "inet:127.0.0.1:1", true), 0);
     assert_int_equal(c.n_milter, 1);
