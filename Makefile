@@ -47,6 +47,7 @@ bench: deps all
 	ninja -C $(BUILD) bench/bench_auditlog bench/bench_mail
 	$(BUILD)/bench/bench_auditlog
 	bench/run-mail $(BUILD) 4
+	bench/run-milter $(BUILD) 400
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
