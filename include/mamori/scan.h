@@ -26,6 +26,10 @@ enum mamori_scan_verdict {
  * -ETIMEDOUT, MAMORI_E_LIMIT (clamd's StreamMaxLength), -EIO for any other answer. */
 int mamori_clamd_scan(const char *spec, const void *data, size_t len, int timeout_ms,
                       enum mamori_scan_verdict *ret, char *found, size_t found_len);
+/* Interprets clamd's reply to INSTREAM ("stream: OK", "stream: NAME FOUND", anything else):
+ * 0 with the verdict (and the name), MAMORI_E_LIMIT for its size limit, -EIO otherwise. */
+int mamori_clamd_reply_parse(const char *reply, enum mamori_scan_verdict *ret, char *found,
+                             size_t found_len);
 /* Is clamd answering? 0 on PONG. */
 int mamori_clamd_ping(const char *spec, int timeout_ms);
 

@@ -125,6 +125,24 @@ mamori_clamd_ping(const char *spec, int timeout_ms)
 }
 
 int
+mamori_clamd_reply_parse(const char *reply, enum mamori_scan_verdict *ret, char *found,
+                         size_t found_len)
+{
+    size_t n = strlen(reply);
+    if (strcmp(reply, "stream: OK") == 0) {
+        *ret = MAMORI_SCAN_CLEAN;
+        return 0;
+    }
+    if (n > 14 && strncmp(reply, "stream: ", 8) == 0 && strcmp(reply + n - 6, " FOUND") == 0) {
+        *ret = MAMORI_SCAN_FOUND;
+        if (found && found_len)
+            snprintf(found, found_len, "%.*s", (int)(n - 14), reply + 8);
+        return 0;
+    }
+    return strstr(reply, "size limit") ? MAMORI_E_LIMIT : -EIO;
+}
+
+int
 mamori_clamd_scan(const char *spec, const void *data, size_t len, int timeout_ms,
                   enum mamori_scan_verdict *ret, char *found, size_t found_len)
 {
@@ -150,23 +168,10 @@ mamori_clamd_scan(const char *spec, const void *data, size_t len, int timeout_ms
             r = send_all(fd, end, 4, deadline);
         char reply[512];
         int rr = read_reply(fd, reply, sizeof(reply), deadline);
-        if (rr == 0) {
-            size_t n = strlen(reply);
-            if (strcmp(reply, "stream: OK") == 0) {
-                *ret = MAMORI_SCAN_CLEAN;
-                r = 0;
-            } else if (n > 14 && strncmp(reply, "stream: ", 8) == 0 &&
-                       strcmp(reply + n - 6, " FOUND") == 0) {
-                *ret = MAMORI_SCAN_FOUND;
-                if (found && found_len)
-                    snprintf(found, found_len, "%.*s", (int)(n - 14), reply + 8);
-                r = 0;
-            } else {
-                r = strstr(reply, "size limit") ? MAMORI_E_LIMIT : -EIO;
-            }
-        } else if (r == 0) {
+        if (rr == 0)
+            r = mamori_clamd_reply_parse(reply, ret, found, found_len);
+        else if (r == 0)
             r = rr;
-        }
     }
     close(fd);
     return r;

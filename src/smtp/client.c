@@ -97,38 +97,49 @@ put(struct conn *c, const char *p, size_t n)
     return 0;
 }
 
-/* Reads one reply (its last line starts "NNN "); 0 when its code is in [lo, hi]. */
+int
+mamori_smtp_reply_parse(const char *buf, size_t len, int *ret_code, size_t *ret_used, char *text,
+                        size_t text_len)
+{
+    const char *line = buf, *end = buf + len;
+    const char *nl;
+    while ((nl = memchr(line, '\n', (size_t)(end - line)))) {
+        size_t ll = (size_t)(nl - line);
+        if (ll && line[ll - 1] == '\r')
+            ll--;
+        /* Three digits, then ' ', '-' or the end of the line. */
+        if (ll < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
+            line[2] < '0' || line[2] > '9' || (ll > 3 && line[3] != ' ' && line[3] != '-'))
+            return MAMORI_E_SYNTAX;
+        if (ll == 3 || line[3] == ' ') {
+            *ret_code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+            *ret_used = (size_t)(nl + 1 - buf);
+            if (text && text_len)
+                snprintf(text, text_len, "%.*s", (int)ll, line);
+            return 1;
+        }
+        line = nl + 1;
+    }
+    return 0;
+}
+
+/* Reads one reply; 0 when its code is in [lo, hi]. */
 static int
 reply(struct conn *c, int lo, int hi)
 {
     for (;;) {
-        /* A complete last line in the buffer? */
-        char *line = c->buf;
-        for (char *nl; (nl = memchr(line, '\n', c->len - (size_t)(line - c->buf))); line = nl + 1) {
-            size_t ll = (size_t)(nl - line);
-            if (ll && line[ll - 1] == '\r')
-                ll--;
-            if (ll == 3 || (ll >= 4 && line[3] == ' ')) {
-                /* Three digits, or it is not a reply. */
-                int code = -1;
-                if (line[0] >= '2' && line[0] <= '5' && line[1] >= '0' && line[1] <= '9' &&
-                    line[2] >= '0' && line[2] <= '9')
-                    code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-                *nl = '\0';
-                if (nl > line && nl[-1] == '\r')
-                    nl[-1] = '\0';
-                if (c->err && c->err_len)
-                    snprintf(c->err, c->err_len, "%s", line);
-                size_t used = (size_t)(nl + 1 - c->buf);
-                memmove(c->buf, nl + 1, c->len - used);
-                c->len -= used;
-                return code >= lo && code <= hi ? 0 : -EPROTO;
-            }
-            if (ll < 4 || line[3] != '-')
-                return -EPROTO;
+        int code;
+        size_t used;
+        int p = mamori_smtp_reply_parse(c->buf, c->len, &code, &used, c->err, c->err_len);
+        if (p < 0)
+            return -EPROTO;
+        if (p == 1) {
+            memmove(c->buf, c->buf + used, c->len - used);
+            c->len -= used;
+            return code >= lo && code <= hi ? 0 : -EPROTO;
         }
         if (c->len == sizeof(c->buf))
-            return -EPROTO; /* a line longer than any SMTP reply */
+            return -EPROTO; /* longer than any SMTP reply */
         int r = wait_fd(c, POLLIN);
         if (r < 0)
             return r;
