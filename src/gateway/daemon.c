@@ -372,7 +372,7 @@ handle_message(struct gw *g, struct mamori_milter_session *s, struct mamori_buf 
     else if (memcmp(res->original_sha256, h, 32) != 0)
         why = "worker-malformed"; /* it answered for other bytes */
     if (!why && (r = keep_and_record(g, &m, raw, len, res)) < 0)
-        why = r == -ENOSPC ? "disk-full" : r == -EROFS ? "store-read-only" : "store-error";
+        why = r == -ENOSPC ? "disk-full" : r == -EROFS ? "read-only" : "store-error";
     if (!why) {
         r = mamori_milter_reply_replace(s, res->output, res->output_len, out);
         if (r < 0)

@@ -26,6 +26,7 @@ cleanup() {
     sink_stop "$T/sink"
     mountpoint -q "$I/quarantine" && umount "$I/quarantine"
     mountpoint -q "$T/full" && umount "$T/full"
+    mountpoint -q "$I" && umount "$I"
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -247,6 +248,17 @@ if send_file "$T/hand/locked.eml"; then not_ok "store locked: refused"; else ok 
 check "mamorid named the cause (store-error)" grep -q "store-error" "$T/mamorid.log"
 wait "$LOCKER"
 check "store available again: the message passes" send_file "$T/hand/locked.eml"
+check "and is delivered once" wait_delivered $((before + 1)) 10
+
+# The instance's file system made read-only under the running daemon (a bind mount of the
+# instance remounted read-only): temp-fail; writable again: pass.
+before=$(sink_count)
+python3 -c "open('$T/hand/ro.eml','w').write('From: a@ext.example\r\nSubject: read-only\r\n\r\nro text\r\n')"
+mount --bind "$I" "$I" && mount -o remount,bind,ro "$I"
+if send_file "$T/hand/ro.eml"; then not_ok "read-only instance: refused"; else ok "read-only instance: temp-failed (451)"; fi
+check "mamorid named the cause (read-only)" grep -q "(read-only:" "$T/mamorid.log"
+umount "$I"
+check "writable again: the message passes" send_file "$T/hand/ro.eml"
 check "and is delivered once" wait_delivered $((before + 1)) 10
 
 # The quarantine key unreadable: temp-fail (nothing is kept unencrypted, nothing passes).
