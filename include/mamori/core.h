@@ -202,6 +202,17 @@ int mamori_unhex(const char *in, size_t in_len, uint8_t *out, size_t n);
 /* Standard base64 with padding; out must hold mamori_base64_len(n) bytes. */
 size_t mamori_base64_len(size_t n);
 void mamori_base64(const uint8_t *in, size_t n, char *out);
+/* ---- sealed secrets (src/core/seal.c) ---------------------------------------------------- */
+
+#define MAMORI_SEAL_OVERHEAD 40 /* nonce + MAC */
+/* Creates a key file of 32 random bytes (0600) unless it exists: 0 created, 1 existed. */
+int mamori_key_file_create(const char *path);
+/* Seals len bytes into out (len + MAMORI_SEAL_OVERHEAD bytes) with the key in key_path. */
+int mamori_seal(const char *key_path, const void *plain, size_t len, uint8_t *out);
+/* Opens a sealed secret into out (len - MAMORI_SEAL_OVERHEAD bytes); MAMORI_E_TAMPERED when
+ * it does not open with this key. */
+int mamori_unseal(const char *key_path, const uint8_t *sealed, size_t len, uint8_t *out);
+
 /* Base64 in lines of 76 characters, each ended by LF (MIME bodies), appended to out. */
 int mamori_base64_lines(const void *data, size_t len, struct mamori_buf *out);
 /* Decodes standard base64 with padding into at most max bytes. */

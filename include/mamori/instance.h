@@ -6,6 +6,7 @@
  *     DIR/keys/audit.key     the audit log's Ed25519 signing key (0600)
  *     DIR/keys/audit.pub     its verifier key, for auditors
  *     DIR/keys/quarantine.key the key that seals each original's key (0600)
+ *     DIR/keys/secrets.key   the key that seals persons' TOTP secrets (0600)
  *     DIR/mamorid.conf       the daemon's listeners and workers
  *     DIR/quarantine/        originals, encrypted (0700)
  *     DIR/spool/             work in progress (0700)
@@ -32,6 +33,7 @@ struct mamori_instance {
     char *quarantine_dir;
     char *quarantine_key_path;
     char *daemon_conf_path;
+    char *secrets_key_path;
     struct mamori_store *store;
     struct mamori_log_key key; /* signer when readable, else verifier */
     struct mamori_log *log;    /* NULL without the signing key */

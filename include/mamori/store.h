@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 4
+#define MAMORI_STORE_SCHEMA_VERSION 5
 
 struct mamori_store;
 
@@ -74,6 +74,8 @@ struct mamori_store_person {
     const char *password_hash; /* Argon2id (libsodium's string form) */
     bool disabled;
     int64_t created_us;
+    const uint8_t *totp_sealed; /* the TOTP secret, sealed (keys/secrets.key); NULL if none */
+    size_t totp_sealed_len;
 };
 
 /* A request to release an original (quarantine.release). */
@@ -154,6 +156,9 @@ int mamori_store_person_get(struct mamori_store *s, const char *id, struct mamor
                             struct mamori_store_person *ret);
 int mamori_store_person_iterate(struct mamori_store *s, mamori_store_person_cb cb, void *ctx);
 int mamori_store_person_set_disabled(struct mamori_store *s, const char *id, bool disabled);
+/* Replaces a person's sealed TOTP secret (-ENOENT when unknown). */
+int mamori_store_person_set_totp(struct mamori_store *s, const char *id, const uint8_t *sealed,
+                                 size_t len);
 
 /* Release requests. insert: the new id in *ret_id. set_state: -ENOENT, or -EBUSY when the
  * request is not in state `from` (someone else decided first). */

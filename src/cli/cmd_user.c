@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <liboath/oath.h>
 #include <sodium.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -304,6 +306,212 @@ cmd_user_disable(struct cli *c)
             printf(_("user %s disabled\n"), c->args[0]);
         }
     }
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+/* ---- TOTP (the second factor; pam_oath on My Number zone terminals reads users.oath) ------ */
+
+#define TOTP_SECRET_LEN 20 /* RFC 4226: 160 bits */
+
+int
+cmd_user_enrol_totp(struct cli *c)
+{
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 16);
+    struct mamori_store_person actor, p;
+    rc = cli_actor(c, inst, a, &actor);
+    if (rc == 0 && !may_manage_users(actor.role)) {
+        cli_error(_("%s (%s) may not enrol second factors: ciso, general_manager or system_admin "
+                    "may"),
+                  actor.id, actor.role);
+        rc = EX_NOPERM;
+    }
+    int r = 0;
+    if (rc == 0 && (r = mamori_store_person_get(inst->store, c->args[0], a, &p)) < 0) {
+        cli_error(r == -ENOENT ? _("no user %s") : _("cannot read the store: %s"),
+                  r == -ENOENT ? c->args[0] : mamori_strerror(r));
+        rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
+    }
+    uint8_t secret[TOTP_SECRET_LEN], sealed[TOTP_SECRET_LEN + MAMORI_SEAL_OVERHEAD];
+    randombytes_buf(secret, sizeof(secret));
+    if (rc == 0 &&
+        ((r = mamori_key_file_create(inst->secrets_key_path)) < 0 ||
+         (r = mamori_seal(inst->secrets_key_path, secret, sizeof(secret), sealed)) < 0)) {
+        cli_error(_("cannot seal the secret: %s"), mamori_strerror(r));
+        rc = cli_exit_code(r);
+    }
+    if (rc == 0) {
+        struct mamori_record rec = {.actor = actor.id,
+                                    .action = "user.totp-enrol",
+                                    .object = p.id,
+                                    .decision = "ok",
+                                    .clause = "6(3)①",
+                                    .details = "{}"};
+        r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
+        if (r == 0) {
+            r = mamori_store_person_set_totp(inst->store, p.id, sealed, sizeof(sealed));
+            if (r == 0)
+                r = mamori_log_append_in(inst->log, &rec, 1, NULL);
+            if (r == 0)
+                r = mamori_store_commit(inst->store);
+            if (r < 0)
+                mamori_store_rollback(inst->store);
+        }
+        char *b32 = NULL;
+        size_t b32len = 0;
+        if (r == 0 &&
+            oath_base32_encode((const char *)secret, sizeof(secret), &b32, &b32len) != OATH_OK)
+            r = -ENOMEM;
+        if (r < 0) {
+            cli_error(_("cannot enrol %s: %s"), p.id, mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else {
+            /* Shown once, for the person's authenticator app (the console shows it as a QR
+             * code); mamori keeps only the sealed copy. */
+            printf("otpauth://totp/mamori:%s?secret=%.*s&issuer=mamori&algorithm=SHA1&digits=6"
+                   "&period=30\n",
+                   p.id, (int)b32len, b32);
+        }
+        free(b32);
+    }
+    sodium_memzero(secret, sizeof(secret));
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+/* The person's TOTP secret, opened. */
+static int
+open_totp(struct mamori_instance *inst, const struct mamori_store_person *p,
+          uint8_t secret[TOTP_SECRET_LEN])
+{
+    if (!p->totp_sealed)
+        return -ENOENT;
+    if (p->totp_sealed_len != TOTP_SECRET_LEN + MAMORI_SEAL_OVERHEAD)
+        return MAMORI_E_TAMPERED;
+    return mamori_unseal(inst->secrets_key_path, p->totp_sealed, p->totp_sealed_len, secret);
+}
+
+int
+cmd_user_verify_totp(struct cli *c)
+{
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 16);
+    struct mamori_store_person p;
+    uint8_t secret[TOTP_SECRET_LEN];
+    int r = mamori_store_person_get(inst->store, c->args[0], a, &p);
+    if (r == 0)
+        r = open_totp(inst, &p, secret);
+    if (r < 0) {
+        cli_error(r == -ENOENT ? _("%s has no second factor enrolled (or is unknown)")
+                               : _("cannot open the second factor of %s"),
+                  c->args[0]);
+        rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
+    } else {
+        /* The current 30-second step, and one either side for clock drift (RFC 6238 §5.2). */
+        int pos = oath_totp_validate((const char *)secret, sizeof(secret), time(NULL), 30, 0, 1,
+                                     c->args[1]);
+        bool ok = pos >= 0;
+        struct mamori_record rec = {.actor = p.id,
+                                    .action = "user.totp-verify",
+                                    .object = p.id,
+                                    .decision = ok ? "ok" : "fail",
+                                    .clause = "6(3)①",
+                                    .details = "{}"};
+        if (inst->log)
+            mamori_instance_record(inst, &rec);
+        printf("%s\n", ok ? _("valid") : _("not valid"));
+        rc = ok ? 0 : 1;
+    }
+    sodium_memzero(secret, sizeof(secret));
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+struct oath_ctx {
+    struct mamori_instance *inst;
+    struct mamori_buf *out;
+    size_t n;
+    int err;
+};
+
+static int
+oath_cb(void *ctx, const struct mamori_store_person *p)
+{
+    struct oath_ctx *o = ctx;
+    if (p->disabled || !p->totp_sealed)
+        return 0;
+    uint8_t secret[TOTP_SECRET_LEN];
+    char hex[2 * TOTP_SECRET_LEN + 1];
+    int r = open_totp(o->inst, p, secret);
+    if (r < 0) {
+        cli_error(_("cannot open the second factor of %s"), p->id);
+        o->err = r;
+        return 0;
+    }
+    mamori_hex(secret, sizeof(secret), hex);
+    /* pam_oath's usersfile: type, user, password ("-": none), secret in hex. */
+    r = mamori_buf_printf(o->out, "HOTP/T30/6\t%s\t-\t%s\n", p->id, hex);
+    sodium_memzero(secret, sizeof(secret));
+    sodium_memzero(hex, sizeof(hex));
+    o->n++;
+    return r;
+}
+
+int
+cmd_user_export_oath(struct cli *c)
+{
+    if (!c->output || strcmp(c->output, "-") == 0) {
+        cli_error(_("export-oath needs -o FILE (the secrets are not written to a terminal)"));
+        return EX_USAGE;
+    }
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 16);
+    struct mamori_store_person actor;
+    rc = cli_actor(c, inst, a, &actor);
+    if (rc == 0 && !may_manage_users(actor.role)) {
+        cli_error(_("%s (%s) may not export second factors"), actor.id, actor.role);
+        rc = EX_NOPERM;
+    }
+    struct mamori_buf out;
+    mamori_buf_init(&out, (size_t)1 << 24);
+    struct oath_ctx o = {inst, &out, 0, 0};
+    int r = rc ? 0 : mamori_store_person_iterate(inst->store, oath_cb, &o);
+    if (rc == 0 && (r < 0 || o.err < 0)) {
+        cli_error(_("cannot export: %s"), mamori_strerror(r < 0 ? r : o.err));
+        rc = cli_exit_code(r < 0 ? r : o.err);
+    }
+    if (rc == 0) {
+        r = mamori_fs_write_atomic(c->output, out.data ? out.data : "", out.len, 0600);
+        struct mamori_record rec = {.actor = actor.id,
+                                    .action = "user.totp-export",
+                                    .object = c->output,
+                                    .decision = r == 0 ? "ok" : "fail",
+                                    .clause = "6(3)①",
+                                    .details = "{}"};
+        if (inst->log)
+            mamori_instance_record(inst, &rec);
+        if (r < 0) {
+            cli_error(_("cannot write %s: %s"), c->output, mamori_strerror(r));
+            rc = EX_CANTCREAT;
+        } else {
+            printf(_("%zu second factors written to %s (pam_oath usersfile)\n"), o.n, c->output);
+        }
+    }
+    sodium_memzero(out.data, out.len);
+    mamori_buf_done(&out);
     mamori_arena_free(a);
     mamori_instance_close(inst);
     return rc;

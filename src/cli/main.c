@@ -96,6 +96,16 @@ static const struct cli_command commands[] = {
     {"user show", 1, 1, OPT_JSON, "user show NAME [--json]", N_("one person"), cmd_user_show},
     {"user disable", 1, 1, OPT_AS, "user disable NAME --as USER",
      N_("disable a person (kept for the record)"), cmd_user_disable},
+    {"user enrol-totp", 1, 1, OPT_AS, "user enrol-totp NAME --as USER",
+     N_("give a person a TOTP second factor (RFC 6238); prints the otpauth:// URI once"),
+     cmd_user_enrol_totp},
+    {"user verify-totp", 2, 2, 0, "user verify-totp NAME CODE",
+     N_("check a 6-digit code against the person's second factor (liboath); exit 1 when not "
+        "valid"),
+     cmd_user_verify_totp},
+    {"user export-oath", 0, 0, OPT_AS | OPT_OUTPUT, "user export-oath -o FILE --as USER",
+     N_("write pam_oath's usersfile for the persons with a second factor (0600)"),
+     cmd_user_export_oath},
     {"fw denies", 0, 0, OPT_JSON, "fw denies [--json]",
      N_("denied inter-zone attempts mamorid saw in the firewall's log: rule, source, "
         "destination, service, count, first and last seen"),

@@ -238,9 +238,10 @@ mamori_instance_open(const char *dir, struct mamori_instance **ret)
     inst->quarantine_dir = path_join(dir, "quarantine");
     inst->quarantine_key_path = path_join(dir, "keys/quarantine.key");
     inst->daemon_conf_path = path_join(dir, "mamorid.conf");
+    inst->secrets_key_path = path_join(dir, "keys/secrets.key");
     if (!inst->dir || !inst->policy_path || !inst->store_path || !inst->key_path ||
         !inst->pub_path || !inst->quarantine_dir || !inst->quarantine_key_path ||
-        !inst->daemon_conf_path)
+        !inst->daemon_conf_path || !inst->secrets_key_path)
         goto fail;
     struct stat st;
     if (stat(inst->store_path, &st) < 0) {
@@ -277,6 +278,7 @@ mamori_instance_close(struct mamori_instance *inst)
     free(inst->quarantine_dir);
     free(inst->quarantine_key_path);
     free(inst->daemon_conf_path);
+    free(inst->secrets_key_path);
     free(inst);
     return r;
 }

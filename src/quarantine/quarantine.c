@@ -25,10 +25,7 @@
 #define KEY_LEN      crypto_secretstream_xchacha20poly1305_KEYBYTES
 #define MAX_ORIGINAL ((size_t)1 << 31)
 
-_Static_assert(MAMORI_SEALED_KEY_LEN ==
-                   crypto_secretbox_NONCEBYTES + KEY_LEN + crypto_secretbox_MACBYTES,
-               "sealed key layout");
-_Static_assert(crypto_secretbox_KEYBYTES == 32, "quarantine key size");
+_Static_assert(MAMORI_SEALED_KEY_LEN == MAMORI_SEAL_OVERHEAD + KEY_LEN, "sealed key layout");
 
 void
 mamori_original_id(const uint8_t sha256[32], char id[MAMORI_ORIGINAL_ID_LEN])
@@ -65,40 +62,10 @@ file_path(const char *dir, const char *id, char *sub, size_t sublen, char *path,
     return 0;
 }
 
-static int
-read_key(const char *key_path, uint8_t key[32])
-{
-    char *data = NULL;
-    size_t len = 0;
-    int r = mamori_fs_read_file(key_path, 64, &data, &len);
-    if (r == 0 && len != 32)
-        r = MAMORI_E_INVALID;
-    if (r == 0)
-        memcpy(key, data, 32);
-    if (data) {
-        sodium_memzero(data, len);
-        free(data);
-    }
-    return r;
-}
-
 int
 mamori_quarantine_key_create(const char *key_path)
 {
-    if (sodium_init() < 0)
-        return -EIO;
-    int fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return errno == EEXIST ? 1 : -errno;
-    uint8_t key[32];
-    randombytes_buf(key, sizeof(key));
-    ssize_t n = write(fd, key, sizeof(key));
-    sodium_memzero(key, sizeof(key));
-    int r = n == (ssize_t)sizeof(key) && fsync(fd) == 0 ? 0 : (n < 0 ? -errno : -EIO);
-    close(fd);
-    if (r < 0)
-        unlink(key_path);
-    return r;
+    return mamori_key_file_create(key_path);
 }
 
 static void
@@ -120,11 +87,14 @@ mamori_quarantine_put(const char *dir, const char *key_path, const char *id, con
         return r;
     if (len > MAX_ORIGINAL)
         return MAMORI_E_LIMIT;
-    uint8_t master[32], key[KEY_LEN];
-    r = read_key(key_path, master);
-    if (r < 0)
-        return r;
+    if (sodium_init() < 0)
+        return -EIO;
+    uint8_t key[KEY_LEN];
     crypto_secretstream_xchacha20poly1305_keygen(key);
+    /* Sealed first: without a readable quarantine key nothing is written. */
+    r = mamori_seal(key_path, key, sizeof(key), ret_sealed);
+    if (r < 0)
+        goto done;
 
     size_t chunks = len / CHUNK + 1;
     size_t cap = MAGIC_LEN + crypto_secretstream_xchacha20poly1305_HEADERBYTES +
@@ -162,13 +132,7 @@ mamori_quarantine_put(const char *dir, const char *key_path, const char *id, con
     if (r == 0 && new_sub)
         r = mamori_fs_fsync_dir(dir); /* the new subdirectory's entry */
     free(out);
-    if (r == 0) {
-        randombytes_buf(ret_sealed, crypto_secretbox_NONCEBYTES);
-        crypto_secretbox_easy(ret_sealed + crypto_secretbox_NONCEBYTES, key, sizeof(key),
-                              ret_sealed, master);
-    }
 done:
-    sodium_memzero(master, sizeof(master));
     sodium_memzero(key, sizeof(key));
     return r;
 }
@@ -183,16 +147,8 @@ mamori_quarantine_get(const char *dir, const char *key_path, const char *id, con
         return r;
     if (sealed_len != MAMORI_SEALED_KEY_LEN)
         return MAMORI_E_TAMPERED;
-    uint8_t master[32], key[KEY_LEN];
-    r = read_key(key_path, master);
-    if (r < 0)
-        return r;
-    r = crypto_secretbox_open_easy(key, sealed + crypto_secretbox_NONCEBYTES,
-                                   MAMORI_SEALED_KEY_LEN - crypto_secretbox_NONCEBYTES, sealed,
-                                   master) == 0
-            ? 0
-            : MAMORI_E_TAMPERED;
-    sodium_memzero(master, sizeof(master));
+    uint8_t key[KEY_LEN];
+    r = mamori_unseal(key_path, sealed, sealed_len, key);
     if (r < 0)
         return r;
     char *file = NULL;

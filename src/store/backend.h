@@ -34,6 +34,8 @@ struct mamori_store_ops {
                       struct mamori_store_person *ret);
     int (*person_iterate)(struct mamori_store *s, mamori_store_person_cb cb, void *ctx);
     int (*person_set_disabled)(struct mamori_store *s, const char *id, bool disabled);
+    int (*person_set_totp)(struct mamori_store *s, const char *id, const uint8_t *sealed,
+                           size_t len);
     int (*request_insert)(struct mamori_store *s, const struct mamori_store_request *r,
                           int64_t *ret_id);
     int (*request_get)(struct mamori_store *s, int64_t id, struct mamori_arena *arena,

@@ -45,6 +45,7 @@ enum stmt_id {
     ST_REQ_ITER,
     ST_DENY_ADD,
     ST_DENY_ITER,
+    ST_PERSON_TOTP,
     ST_MAX,
 };
 
@@ -52,7 +53,8 @@ enum stmt_id {
     "id, kind, size, sealed_key, created_us, expires_us, queue_id, sender, recipients, "           \
     "message_id, subject, verdict"
 
-#define PERSON_COLUMNS "id, name, role, unit, mail, password_hash, disabled, created_us"
+#define PERSON_COLUMNS                                                                             \
+    "id, name, role, unit, mail, password_hash, disabled, created_us, totp_sealed"
 #define REQUEST_COLUMNS                                                                            \
     "id, original, requester, reason, state, decided_by, note, created_us, expires_us, "           \
     "decided_us"
@@ -104,6 +106,7 @@ static const char *const stmt_sql[ST_MAX] = {
                     "count = count + excluded.count, "
                     "first_us = min(first_us, excluded.first_us), "
                     "last_us = max(last_us, excluded.last_us)",
+    [ST_PERSON_TOTP] = "UPDATE person SET totp_sealed = ?2 WHERE id = ?1",
     [ST_DENY_ITER] = "SELECT rule, src, dst, proto, dport, count, first_us, last_us "
                      "FROM deny_tally ORDER BY last_us DESC, rule, src, dst, proto, dport",
 };
@@ -188,6 +191,9 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (rule, src, dst, proto, dport)"
     ") STRICT;"
     "PRAGMA user_version = 4;",
+    /* 5: TOTP secrets of persons, sealed. */
+    "ALTER TABLE person ADD COLUMN totp_sealed BLOB;"
+    "PRAGMA user_version = 5;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -737,6 +743,17 @@ person_row(sqlite3_stmt *st, struct mamori_arena *arena, struct mamori_store_per
             return -ENOMEM;
     p->disabled = sqlite3_column_int(st, 6) != 0;
     p->created_us = sqlite3_column_int64(st, 7);
+    const void *t = sqlite3_column_blob(st, 8);
+    size_t tl = (size_t)sqlite3_column_bytes(st, 8);
+    if (t && tl) {
+        uint8_t *copy = arena ? mamori_arena_alloc(arena, tl) : NULL;
+        if (arena && !copy)
+            return -ENOMEM;
+        if (copy)
+            memcpy(copy, t, tl);
+        p->totp_sealed = copy ? copy : t;
+        p->totp_sealed_len = tl;
+    }
     return 0;
 }
 
@@ -787,6 +804,24 @@ sqlite_person_set_disabled(struct mamori_store *base, const char *id, bool disab
         return r;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, disabled);
+    int rc = sqlite3_step(st);
+    int changed = sqlite3_changes(impl(base)->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    return changed ? 0 : -ENOENT;
+}
+
+static int
+sqlite_person_set_totp(struct mamori_store *base, const char *id, const uint8_t *sealed, size_t len)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_PERSON_TOTP, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, sealed, (int)len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     int changed = sqlite3_changes(impl(base)->db);
     sqlite3_reset(st);
@@ -970,6 +1005,7 @@ static const struct mamori_store_ops sqlite_ops = {
     .person_get = sqlite_person_get,
     .person_iterate = sqlite_person_iterate,
     .person_set_disabled = sqlite_person_set_disabled,
+    .person_set_totp = sqlite_person_set_totp,
     .request_insert = sqlite_request_insert,
     .request_get = sqlite_request_get,
     .request_set_state = sqlite_request_set_state,

@@ -203,3 +203,10 @@ mamori_store_deny_iterate(struct mamori_store *s, mamori_store_deny_cb cb, void 
 {
     return s->ops->deny_iterate(s, cb, ctx);
 }
+
+int
+mamori_store_person_set_totp(struct mamori_store *s, const char *id, const uint8_t *sealed,
+                             size_t len)
+{
+    return s->ops->person_set_totp(s, id, sealed, len);
+}

@@ -214,6 +214,39 @@ assert any("outside-unit" in r["details"] for r in recs)
 assert any("Mamori.Test.EICAR" in r["details"] for r in recs)' "$T/log.json"
 check "mamori log verify" M log verify
 
+# TOTP second factors (My Number zone logins): enrolled by an administrator, the secret shown
+# once as an otpauth:// URI, kept sealed; codes computed independently (RFC 6238 in Python)
+# are accepted, wrong ones are not; pam_oath's usersfile is exported for the terminals.
+expect "a staff member may not enrol second factors" 77 M user enrol-totp tanaka --as suzuki
+expect "the administrator enrols tanaka" 0 M user enrol-totp tanaka --as admin
+URI=$(grep '^otpauth://totp/mamori:tanaka?secret=' "$T/out")
+check "the otpauth URI names the account, a 160-bit secret, SHA1, 6 digits, 30 s" python3 -c '
+import base64, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1]); q = urllib.parse.parse_qs(u.query)
+assert u.path == "/mamori:tanaka" and q["digits"] == ["6"] and q["period"] == ["30"], u
+assert len(base64.b32decode(q["secret"][0])) == 20' "$URI"
+totp() { python3 -c '
+import base64, hashlib, hmac, struct, sys, time, urllib.parse
+q = urllib.parse.parse_qs(urllib.parse.urlparse(sys.argv[1]).query)
+key = base64.b32decode(q["secret"][0])
+t = int(time.time()) // 30 + int(sys.argv[2])
+h = hmac.new(key, struct.pack(">Q", t), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$URI" "$1"; }
+expect "the current code (computed independently) is valid" 0 M user verify-totp tanaka "$(totp 0)"
+expect "the previous step's code is accepted (clock drift)" 0 M user verify-totp tanaka "$(totp -1)"
+expect "a code from ten minutes ago is not" 1 M user verify-totp tanaka "$(totp -20)"
+expect "a wrong code is not valid" 1 M user verify-totp tanaka 000000
+expect "kacho has no second factor" 65 M user verify-totp kacho 123456
+secret_hex=$(python3 -c 'import base64,sys,urllib.parse; q=urllib.parse.parse_qs(urllib.parse.urlparse(sys.argv[1]).query); print(base64.b32decode(q["secret"][0]).hex())' "$URI")
+check "the secret is not in the store in the clear" sh -c "! sqlite3 '$I/store.db' .dump | grep -qi '$secret_hex'"
+expect "export pam_oath's usersfile" 0 M user export-oath -o "$T/users.oath" --as admin
+check "usersfile: one line for tanaka, HOTP/T30/6, the secret in hex, mode 0600" sh -c \
+    "test \"\$(stat -c %a '$T/users.oath')\" = 600 && grep -qx \"HOTP/T30/6	tanaka	-	$secret_hex\" '$T/users.oath' && test \$(wc -l <'$T/users.oath') -eq 1"
+if command -v oathtool >/dev/null; then
+    expect "oathtool's code from the exported secret is valid too" 0 M user verify-totp tanaka "$(oathtool --totp "$secret_hex")"
+fi
+
 # Purge: the original is gone for good.
 expect "purge one original" 0 M quarantine purge "$CLEAN2" --as admin
 expect "a purged original cannot be asked for" 65 M quarantine request "$CLEAN2" --as tanaka
