@@ -59,6 +59,11 @@ struct mamori_fw {
 
 int mamori_fw_build(const struct mamori_policy *p, int32_t today, struct mamori_fw **ret);
 struct mamori_fw *mamori_fw_free(struct mamori_fw *fw);
+/* The host firewall of one machine of a zone (a My Number terminal): table inet mamori_host,
+ * output and input policy drop, accepting only the flows whose source (output) or destination
+ * (input) covers host; the rest logged like the boundary's denies. */
+int mamori_fw_host_nft(const struct mamori_fw *fw, const struct mamori_cidr *host,
+                       const char *source, struct mamori_buf *out);
 /* The nftables script that replaces table inet mamori atomically. source names the policy
  * in the header comment. */
 int mamori_fw_nft(const struct mamori_fw *fw, const char *source, struct mamori_buf *out);

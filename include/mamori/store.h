@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 5
+#define MAMORI_STORE_SCHEMA_VERSION 6
 
 struct mamori_store;
 
@@ -97,6 +97,15 @@ struct mamori_store_deny {
     int64_t count, first_us, last_us;
 };
 
+/* A registered device (the equipment register's USB devices, for USBGuard). */
+struct mamori_store_device {
+    const char *id, *name, *zone;
+    const char *usb_id; /* "vvvv:pppp" */
+    const char *serial; /* "" when the device has none */
+    int64_t created_us;
+};
+
+typedef int (*mamori_store_device_cb)(void *ctx, const struct mamori_store_device *d);
 typedef int (*mamori_store_deny_cb)(void *ctx, const struct mamori_store_deny *d);
 typedef int (*mamori_store_person_cb)(void *ctx, const struct mamori_store_person *p);
 typedef int (*mamori_store_request_cb)(void *ctx, const struct mamori_store_request *r);
@@ -144,6 +153,10 @@ int mamori_store_original_get(struct mamori_store *s, const char *id, struct mam
                               struct mamori_store_original *ret);
 int mamori_store_original_iterate(struct mamori_store *s, mamori_store_original_cb cb, void *ctx);
 int mamori_store_original_delete(struct mamori_store *s, const char *id);
+
+/* Devices: put -EEXIST when the id is taken; iterate in id order. */
+int mamori_store_device_put(struct mamori_store *s, const struct mamori_store_device *d);
+int mamori_store_device_iterate(struct mamori_store *s, mamori_store_device_cb cb, void *ctx);
 
 /* Deny counts: add adds count to the attempt's row (created if new), widening first/last;
  * iterate: most recent first. */

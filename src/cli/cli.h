@@ -32,6 +32,10 @@ enum cli_opt {
     OPT_NAME = 1 << 18,
     OPT_REASON = 1 << 19,
     OPT_DELIVER = 1 << 20,
+    OPT_USB = 1 << 21,
+    OPT_ZONE = 1 << 22,
+    OPT_SERIAL = 1 << 23,
+    OPT_HOST = 1 << 24,
 };
 
 struct cli {
@@ -56,6 +60,10 @@ struct cli {
     const char *name;
     const char *reason;
     bool deliver;
+    const char *usb;
+    const char *zone;
+    const char *serial;
+    const char *host;
     unsigned given; /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;
@@ -107,6 +115,12 @@ int cmd_user_disable(struct cli *c);
 int cmd_user_enrol_totp(struct cli *c);
 int cmd_user_verify_totp(struct cli *c);
 int cmd_user_export_oath(struct cli *c);
+int cmd_device_add(struct cli *c);
+int cmd_device_list(struct cli *c);
+int cmd_endpoint_profile(struct cli *c);
+/* pam_oath's usersfile of every enabled person with a second factor (secrets in the clear:
+ * the caller writes it only where it must go, 0600). */
+int cli_oath_usersfile(struct mamori_instance *inst, struct mamori_buf *out, size_t *ret_n);
 int cmd_policy_check(struct cli *c);
 int cmd_policy_matrix(struct cli *c);
 int cmd_flow_check(struct cli *c);

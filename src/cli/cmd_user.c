@@ -468,6 +468,18 @@ oath_cb(void *ctx, const struct mamori_store_person *p)
 }
 
 int
+cli_oath_usersfile(struct mamori_instance *inst, struct mamori_buf *out, size_t *ret_n)
+{
+    struct oath_ctx o = {inst, out, 0, 0};
+    int r = mamori_store_person_iterate(inst->store, oath_cb, &o);
+    if (r == 0 && o.err < 0)
+        r = o.err;
+    if (r == 0)
+        *ret_n = o.n;
+    return r;
+}
+
+int
 cmd_user_export_oath(struct cli *c)
 {
     if (!c->output || strcmp(c->output, "-") == 0) {
@@ -487,11 +499,11 @@ cmd_user_export_oath(struct cli *c)
     }
     struct mamori_buf out;
     mamori_buf_init(&out, (size_t)1 << 24);
-    struct oath_ctx o = {inst, &out, 0, 0};
-    int r = rc ? 0 : mamori_store_person_iterate(inst->store, oath_cb, &o);
-    if (rc == 0 && (r < 0 || o.err < 0)) {
-        cli_error(_("cannot export: %s"), mamori_strerror(r < 0 ? r : o.err));
-        rc = cli_exit_code(r < 0 ? r : o.err);
+    size_t n = 0;
+    int r = rc ? 0 : cli_oath_usersfile(inst, &out, &n);
+    if (rc == 0 && r < 0) {
+        cli_error(_("cannot export: %s"), mamori_strerror(r));
+        rc = cli_exit_code(r);
     }
     if (rc == 0) {
         r = mamori_fs_write_atomic(c->output, out.data ? out.data : "", out.len, 0600);
@@ -507,7 +519,7 @@ cmd_user_export_oath(struct cli *c)
             cli_error(_("cannot write %s: %s"), c->output, mamori_strerror(r));
             rc = EX_CANTCREAT;
         } else {
-            printf(_("%zu second factors written to %s (pam_oath usersfile)\n"), o.n, c->output);
+            printf(_("%zu second factors written to %s (pam_oath usersfile)\n"), n, c->output);
         }
     }
     sodium_memzero(out.data, out.len);

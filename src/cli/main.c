@@ -106,6 +106,17 @@ static const struct cli_command commands[] = {
     {"user export-oath", 0, 0, OPT_AS | OPT_OUTPUT, "user export-oath -o FILE --as USER",
      N_("write pam_oath's usersfile for the persons with a second factor (0600)"),
      cmd_user_export_oath},
+    {"device add", 1, 1, OPT_AS | OPT_USB | OPT_ZONE | OPT_SERIAL | OPT_NAME | OPT_POLICY,
+     "device add ID --usb VVVV:PPPP --zone ZONE [--serial S] [--name TEXT] --as USER",
+     N_("register a USB device for a zone's terminals (USBGuard allows only these)"),
+     cmd_device_add},
+    {"device list", 0, 0, OPT_JSON, "device list [--json]", N_("the registered devices"),
+     cmd_device_list},
+    {"endpoint profile", 1, 1, OPT_HOST | OPT_OUT_DIR | OPT_AS | OPT_POLICY,
+     "endpoint profile ZONE --host ADDR --out DIR --as USER",
+     N_("the lock-down of a terminal of the zone: host firewall, USBGuard, pam_oath, no "
+        "wireless, and apply.sh"),
+     cmd_endpoint_profile},
     {"fw denies", 0, 0, OPT_JSON, "fw denies [--json]",
      N_("denied inter-zone attempts mamorid saw in the firewall's log: rule, source, "
         "destination, service, count, first and last seen"),
@@ -147,6 +158,7 @@ static const struct cli_option {
     {"key", required_argument, OPT_KEY, offsetof(struct cli, key), NONE},
     {"lang", required_argument, OPT_LANG, NONE, NONE},
     {"out-dir", required_argument, OPT_OUT_DIR, offsetof(struct cli, out_dir), NONE},
+    {"out", required_argument, OPT_OUT_DIR, offsetof(struct cli, out_dir), NONE},
     {"report", required_argument, OPT_REPORT, offsetof(struct cli, report), NONE},
     {"format", required_argument, OPT_FORMAT, offsetof(struct cli, format), NONE},
     {"expired", no_argument, OPT_EXPIRED, NONE, offsetof(struct cli, expired)},
@@ -158,6 +170,10 @@ static const struct cli_option {
     {"name", required_argument, OPT_NAME, offsetof(struct cli, name), NONE},
     {"reason", required_argument, OPT_REASON, offsetof(struct cli, reason), NONE},
     {"deliver", no_argument, OPT_DELIVER, NONE, offsetof(struct cli, deliver)},
+    {"usb", required_argument, OPT_USB, offsetof(struct cli, usb), NONE},
+    {"zone", required_argument, OPT_ZONE, offsetof(struct cli, zone), NONE},
+    {"serial", required_argument, OPT_SERIAL, offsetof(struct cli, serial), NONE},
+    {"host", required_argument, OPT_HOST, offsetof(struct cli, host), NONE},
 };
 
 enum { OPT_VAL_BASE = 256, OPT_VAL_HELP = 512, OPT_VAL_VERSION };

@@ -44,6 +44,8 @@ struct mamori_store_ops {
                              const char *by, const char *note, int64_t when_us);
     int (*request_iterate)(struct mamori_store *s, mamori_store_request_cb cb, void *ctx);
     int (*deny_add)(struct mamori_store *s, const struct mamori_store_deny *d);
+    int (*device_put)(struct mamori_store *s, const struct mamori_store_device *d);
+    int (*device_iterate)(struct mamori_store *s, mamori_store_device_cb cb, void *ctx);
     int (*deny_iterate)(struct mamori_store *s, mamori_store_deny_cb cb, void *ctx);
 };
 

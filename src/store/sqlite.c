@@ -46,6 +46,8 @@ enum stmt_id {
     ST_DENY_ADD,
     ST_DENY_ITER,
     ST_PERSON_TOTP,
+    ST_DEVICE_PUT,
+    ST_DEVICE_ITER,
     ST_MAX,
 };
 
@@ -106,6 +108,9 @@ static const char *const stmt_sql[ST_MAX] = {
                     "count = count + excluded.count, "
                     "first_us = min(first_us, excluded.first_us), "
                     "last_us = max(last_us, excluded.last_us)",
+    [ST_DEVICE_PUT] = "INSERT INTO device(id, name, zone, usb_id, serial, created_us) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_DEVICE_ITER] = "SELECT id, name, zone, usb_id, serial, created_us FROM device ORDER BY id",
     [ST_PERSON_TOTP] = "UPDATE person SET totp_sealed = ?2 WHERE id = ?1",
     [ST_DENY_ITER] = "SELECT rule, src, dst, proto, dport, count, first_us, last_us "
                      "FROM deny_tally ORDER BY last_us DESC, rule, src, dst, proto, dport",
@@ -194,6 +199,16 @@ static const char *const migrations[] = {
     /* 5: TOTP secrets of persons, sealed. */
     "ALTER TABLE person ADD COLUMN totp_sealed BLOB;"
     "PRAGMA user_version = 5;",
+    /* 6: registered devices (USB), for the terminals' USBGuard rules. */
+    "CREATE TABLE device ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  zone TEXT NOT NULL,"
+    "  usb_id TEXT NOT NULL,"
+    "  serial TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL"
+    ") STRICT;"
+    "PRAGMA user_version = 6;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -980,6 +995,50 @@ sqlite_deny_iterate(struct mamori_store *base, mamori_store_deny_cb cb, void *ct
     return r;
 }
 
+static int
+sqlite_device_put(struct mamori_store *base, const struct mamori_store_device *d)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_DEVICE_PUT, &st);
+    if (r < 0)
+        return r;
+    const char *texts[] = {d->id, d->name, d->zone, d->usb_id, d->serial};
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_text(st, 1 + i, text_or_empty(texts[i]), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, d->created_us);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_device_iterate(struct mamori_store *base, mamori_store_device_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_DEVICE_ITER, &st);
+    if (r < 0)
+        return r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_device d = {
+            .id = column_text(st, 0, NULL),
+            .name = column_text(st, 1, NULL),
+            .zone = column_text(st, 2, NULL),
+            .usb_id = column_text(st, 3, NULL),
+            .serial = column_text(st, 4, NULL),
+            .created_us = sqlite3_column_int64(st, 5),
+        };
+        r = cb(ctx, &d);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    return r;
+}
+
 static const struct mamori_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1011,6 +1070,8 @@ static const struct mamori_store_ops sqlite_ops = {
     .request_set_state = sqlite_request_set_state,
     .request_iterate = sqlite_request_iterate,
     .deny_add = sqlite_deny_add,
+    .device_put = sqlite_device_put,
+    .device_iterate = sqlite_device_iterate,
     .deny_iterate = sqlite_deny_iterate,
 };
 

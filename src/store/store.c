@@ -210,3 +210,15 @@ mamori_store_person_set_totp(struct mamori_store *s, const char *id, const uint8
 {
     return s->ops->person_set_totp(s, id, sealed, len);
 }
+
+int
+mamori_store_device_put(struct mamori_store *s, const struct mamori_store_device *d)
+{
+    return s->ops->device_put(s, d);
+}
+
+int
+mamori_store_device_iterate(struct mamori_store *s, mamori_store_device_cb cb, void *ctx)
+{
+    return s->ops->device_iterate(s, cb, ctx);
+}
