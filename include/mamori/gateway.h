@@ -50,7 +50,9 @@ struct mamori_gateway_config {
     unsigned worker_timeout; /* seconds, default 30 */
     char *console, *upload;  /* host:port (the console issue) */
     char *clamd;             /* clamd's socket, default unix:/run/clamav/clamd.ctl */
-    char *release_smtp;      /* the LGWAN-side MTA released originals are mailed through */
+    char *mail_relay;        /* the LGWAN-side MTA mamori's own mail goes through (released
+                              * originals, alerts); none by default */
+    char *alert_mail;        /* who receives alerts by mail (through mail_relay), or NULL */
 };
 
 /* Reads a configuration file: `key = value` lines, '#' comments. Unknown keys and bad values

@@ -334,7 +334,7 @@ cmd_quarantine_purge(struct cli *c)
 
 /* ---- release of originals: request → approval → clamd scan → hand-over -------------------- */
 
-/* mamorid.conf (clamd, release_smtp); prints every problem with its line. */
+/* mamorid.conf (clamd, mail_relay); prints every problem with its line. */
 static int
 load_daemon_conf(struct mamori_instance *inst, struct mamori_gateway_config *conf)
 {
@@ -830,7 +830,7 @@ cmd_quarantine_requests(struct cli *c)
     return rc;
 }
 
-/* Mails a clean original into the requester's LGWAN mailbox through release_smtp. */
+/* Mails a clean original into the requester's LGWAN mailbox through mail_relay. */
 static int
 deliver(struct cli *c, struct mamori_instance *inst, const struct mamori_store_request *q,
         const struct mamori_store_original *o, const struct mamori_store_person *me,
@@ -844,8 +844,8 @@ deliver(struct cli *c, struct mamori_instance *inst, const struct mamori_store_r
     if (load_daemon_conf(inst, &conf))
         return EX_CONFIG;
     int r, rc = 0;
-    if (!conf.release_smtp) {
-        cli_error(_("no release_smtp in %s: mail delivery is not set up"), inst->daemon_conf_path);
+    if (!conf.mail_relay) {
+        cli_error(_("no mail_relay in %s: mail delivery is not set up"), inst->daemon_conf_path);
         rc = EX_CONFIG;
     }
     char host[256] = "localhost", from[300];
@@ -859,10 +859,10 @@ deliver(struct cli *c, struct mamori_instance *inst, const struct mamori_store_r
     }
     if (rc == 0) {
         char err[512];
-        r = mamori_smtp_send(conf.release_smtp, host, from, me->mail, msg.data, msg.len, 60000, err,
+        r = mamori_smtp_send(conf.mail_relay, host, from, me->mail, msg.data, msg.len, 60000, err,
                              sizeof(err));
         if (r < 0) {
-            cli_error(_("the MTA (%s) did not take the mail: %s %s"), conf.release_smtp,
+            cli_error(_("the MTA (%s) did not take the mail: %s %s"), conf.mail_relay,
                       mamori_strerror(r), err);
             record_step(inst, me->id, "quarantine.release", q->id, q->original, "tempfail",
                         "delivery-failed", false);

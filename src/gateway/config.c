@@ -28,7 +28,8 @@ mamori_gateway_config_done(struct mamori_gateway_config *c)
     free(c->console);
     free(c->upload);
     free(c->clamd);
-    free(c->release_smtp);
+    free(c->mail_relay);
+    free(c->alert_mail);
     memset(c, 0, sizeof(*c));
 }
 
@@ -160,16 +161,25 @@ mamori_gateway_config_load(const char *path, struct mamori_gateway_config *ret,
         } else if (strcmp(key, "worker_timeout") == 0) {
             e = number(value, 1, 3600, &c.worker_timeout);
         } else if (strcmp(key, "console") == 0 || strcmp(key, "upload") == 0 ||
-                   strcmp(key, "clamd") == 0 || strcmp(key, "release_smtp") == 0) {
+                   strcmp(key, "clamd") == 0 || strcmp(key, "mail_relay") == 0) {
             char **slot = strcmp(key, "console") == 0  ? &c.console
                           : strcmp(key, "upload") == 0 ? &c.upload
                           : strcmp(key, "clamd") == 0  ? &c.clamd
-                                                       : &c.release_smtp;
-            if ((slot == &c.clamd || slot == &c.release_smtp) && !listener_ok(value))
+                                                       : &c.mail_relay;
+            if ((slot == &c.clamd || slot == &c.mail_relay) && !listener_ok(value))
                 e = MAMORI_E_SYNTAX;
             if (e == 0) {
                 free(*slot);
                 if (!(*slot = strdup(value)))
+                    e = -ENOMEM;
+            }
+        } else if (strcmp(key, "alert_mail") == 0) {
+            const char *at = strchr(value, '@');
+            if (!at || at == value || !at[1] || strpbrk(value, " <>,\"\r\n"))
+                e = MAMORI_E_SYNTAX;
+            else {
+                free(c.alert_mail);
+                if (!(c.alert_mail = strdup(value)))
                     e = -ENOMEM;
             }
         } else {

@@ -713,7 +713,8 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
         goto out;
     }
     struct mamori_monitor *mon = NULL;
-    int mr = mamori_monitor_start(inst, &g->lock, &g->policy->monitoring, &mon);
+    int mr = mamori_monitor_start(inst, &g->lock, &g->policy->monitoring, conf->mail_relay,
+                                  conf->alert_mail, &mon);
     if (mr < 0)
         gw_log(_("firewall monitoring is off: cannot read nflog group %lld (%s)"),
                (long long)g->policy->monitoring.nflog_group, mamori_strerror(mr));

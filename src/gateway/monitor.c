@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "mamori/mail.h"
 #include "mamori/netfw.h"
+#include "mamori/smtp.h"
 
 #define FLUSH_US  ((int64_t)5 * 1000000)
 #define COPY_SIZE 128 /* bytes of each packet: the headers, no content */
@@ -27,6 +30,9 @@ struct mamori_monitor {
     struct nflog_g_handle *gh;
     struct mamori_deny_tally *tally;
     unsigned group;
+    const char *relay, *alert_to;
+    struct mamori_deny pending[16]; /* alerts to mail, sent outside the packet callback */
+    size_t n_pending;
     pthread_t thread;
     atomic_bool stop;
     uint64_t malformed, alerts;
@@ -151,8 +157,62 @@ on_packet(struct nflog_g_handle *gh, struct nfgenmsg *msg, struct nflog_data *nf
         pthread_mutex_unlock(m->lock);
         if (r < 0)
             mon_log(_("cannot record in the audit log: %s"), mamori_strerror(r));
+        if (m->alert_to && m->n_pending < MAMORI_ARRAY_SIZE(m->pending))
+            m->pending[m->n_pending++] = d;
     }
     return 0;
+}
+
+/* Mails one alert to alert_to through the relay, and records whether it went. */
+static void
+mail_alert(struct mamori_monitor *m, const struct mamori_deny *d)
+{
+    char host[256] = "localhost", from[300], pb[8];
+    gethostname(host, sizeof(host) - 1);
+    snprintf(from, sizeof(from), "mamori-noreply@%s", host);
+    const char *proto = mamori_deny_proto_name(d->proto, pb);
+    char subject[400];
+    snprintf(subject, sizeof(subject), "【mamori 警報 / alert】%s → %s", d->src, d->dst);
+    struct mamori_buf subj, body, msg;
+    mamori_buf_init(&subj, 4096);
+    mamori_buf_init(&body, 8192);
+    mamori_buf_init(&msg, 65536);
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", gmtime_r(&now, &tm));
+    int r = mamori_rfc2047_encode(subject, strlen(subject), 9, &subj);
+    if (r == 0)
+        r = mamori_buf_printf(&body,
+                              "境界のファイアウォールが、同じ送信元から同じ宛先への通信を繰り返し"
+                              "拒否しています（基本方針 6(3)③）。\n送信元: %s\n宛先: %s\n"
+                              "種別: %s/%u\n規則: %s\n詳細: mamori fw denies\n\n"
+                              "The boundary firewall keeps denying one source trying one "
+                              "destination.\nSource: %s\nDestination: %s\nService: %s/%u\n"
+                              "Rule: %s\nDetails: mamori fw denies\n",
+                              d->src, d->dst, proto, d->dport, d->rule, d->src, d->dst, proto,
+                              d->dport, d->rule);
+    if (r == 0)
+        r = mamori_buf_printf(&msg,
+                              "From: mamori <%s>\nTo: <%s>\nSubject: %s\nDate: %s\n"
+                              "Auto-Submitted: auto-generated\nMIME-Version: 1.0\n"
+                              "Content-Type: text/plain; charset=UTF-8\n"
+                              "Content-Transfer-Encoding: base64\n\n",
+                              from, m->alert_to, subj.data, date);
+    if (r == 0)
+        r = mamori_base64_lines(body.data, body.len, &msg);
+    char err[256] = "";
+    if (r == 0)
+        r = mamori_smtp_send(m->relay, host, from, m->alert_to, msg.data, msg.len, 10000, err,
+                             sizeof(err));
+    if (r < 0)
+        mon_log(_("cannot mail the alert to %s: %s %s"), m->alert_to, mamori_strerror(r), err);
+    pthread_mutex_lock(m->lock);
+    record(m, "alert.mail", r == 0 ? "sent" : "failed", d, NULL, false);
+    pthread_mutex_unlock(m->lock);
+    mamori_buf_done(&subj);
+    mamori_buf_done(&body);
+    mamori_buf_done(&msg);
 }
 
 static void *
@@ -171,6 +231,9 @@ monitor_main(void *arg)
                 nflog_handle_packet(m->h, buf, (int)n);
             else if (n < 0 && errno == ENOBUFS)
                 mon_log(_("the firewall log overflowed; some attempts were not counted"));
+            for (size_t i = 0; i < m->n_pending; i++)
+                mail_alert(m, &m->pending[i]);
+            m->n_pending = 0;
         }
         if (mamori_now_us() >= next_flush) {
             flush(m);
@@ -183,12 +246,17 @@ monitor_main(void *arg)
 
 int
 mamori_monitor_start(struct mamori_instance *inst, pthread_mutex_t *store_lock,
-                     const struct mamori_monitoring *settings, struct mamori_monitor **ret)
+                     const struct mamori_monitoring *settings, const char *relay,
+                     const char *alert_to, struct mamori_monitor **ret)
 {
     struct mamori_monitor *m = calloc(1, sizeof(*m));
     if (!m)
         return -ENOMEM;
     m->inst = inst;
+    if (relay && alert_to) {
+        m->relay = relay;
+        m->alert_to = alert_to;
+    }
     m->lock = store_lock;
     m->group = (unsigned)settings->nflog_group;
     int r = mamori_deny_tally_new((uint64_t)settings->alert_after,

@@ -71,9 +71,13 @@ static const char default_daemon_conf[] =
     "# 原本を渡す前に検査する clamd のソケット / clamd's socket, scanning originals before "
     "release\n"
     "clamd = unix:/run/clamav/clamd.ctl\n"
-    "# 原本をメールで届けるときに渡す LGWAN 側の MTA（無害化の milter を通らないもの）\n"
-    "# the LGWAN-side MTA released originals are mailed through (not the one with the milter)\n"
-    "# release_smtp = inet:127.0.0.1:25\n";
+    "# mamori が送るメール（原本の配送・警報）を渡す LGWAN 側の MTA（無害化の milter "
+    "を通らないもの）\n"
+    "# the LGWAN-side MTA mamori's own mail goes through (released originals, alerts; not the\n"
+    "# one with the milter)\n"
+    "# mail_relay = inet:127.0.0.1:25\n"
+    "# 警報（境界での繰り返しの拒否など）をメールで受け取る宛先 / who receives alerts by mail\n"
+    "# alert_mail = joho-seisaku@lgwan.example\n";
 
 int
 mamori_instance_init(const char *dir, const char *policy_file, struct mamori_diags *diags)

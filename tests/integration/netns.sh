@@ -19,8 +19,10 @@ failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 MPID=
+SINKPID=
 cleanup() {
     [ -n "$MPID" ] && kill "$MPID" 2>/dev/null
+    [ -n "$SINKPID" ] && kill "$SINKPID" 2>/dev/null
     for h in $HOSTS; do ip netns del "h$h$S" 2>/dev/null; done
     ip netns del "$R" 2>/dev/null
     rm -rf "$T"
@@ -179,6 +181,11 @@ if ip netns exec "$R" "$MAMORI" -C "$I" fw verify >/dev/null 2>&1; then ok "... 
 # nflog group, counts them per source, destination and service, records them in the store
 # and the audit log, and raises an alert when one source keeps trying one destination.
 MAMORID=$(dirname "$MAMORI")/mamorid
+# Alerts also go by mail, through an SMTP sink inside the router's namespace.
+mkdir -p "$T/sink" && chmod 755 "$T" && chown postfix "$T/sink" 2>/dev/null
+ip netns exec "$R" smtp-sink -u postfix -R "$T/sink" -d "msg." 127.0.0.1:2525 10 &
+SINKPID=$!
+printf 'mail_relay = inet:127.0.0.1:2525\nalert_mail = joho-seisaku@lgwan.example\n' >>"$I/mamorid.conf"
 ip netns exec "$R" "$MAMORID" -C "$I" --milter "unix:$T/milter.sock" 2>"$T/mamorid.log" &
 MPID=$!
 for _ in $(seq 1 100); do grep -q "ready" "$T/mamorid.log" && break; sleep 0.05; done
@@ -226,6 +233,19 @@ assert len(alert) == 1 and all(r["clause"] == "6(3)③" for r in deny + alert), 
 else
     not_ok "the audit log has the denied attempts and the alert" "$(tail -2 "$T/err")" "$(grep alert "$T/mamorid.log")"
 fi
+if python3 - "$T/sink" <<'PY'
+import email, glob, sys
+from email.header import decode_header, make_header
+files = glob.glob(sys.argv[1] + "/msg.*")
+assert len(files) == 1, files
+m = email.message_from_bytes(open(files[0], "rb").read())
+subject = str(make_header(decode_header(m["Subject"])))
+body = m.get_payload(decode=True).decode()
+assert m["To"] == "<joho-seisaku@lgwan.example>" and "203.0.113.10" in subject, subject
+assert "10.20.0.25" in body and "mamori fw denies" in body, body
+PY
+then ok "the alert was mailed to the information policy division (once)"; else not_ok "the alert was mailed"; fi
+kill "$SINKPID" 2>/dev/null
 if "$MAMORI" -C "$I" log verify >/dev/null; then ok "the audit log verifies"; else not_ok "the audit log verifies"; fi
 
 echo "1..$n"

@@ -152,7 +152,7 @@ expect "clamd back: released" 0 M quarantine release 4 -o "$T/c2.eml" --as tanak
 chmod 755 "$T"
 SINK=$(free_port)
 sink_start "$T/sink" "$SINK"
-printf 'release_smtp = inet:127.0.0.1:%s\n' "$SINK" >>"$I/mamorid.conf"
+printf 'mail_relay = inet:127.0.0.1:%s\n' "$SINK" >>"$I/mamorid.conf"
 M quarantine request "$CLEAN" --as tanaka >/dev/null
 M quarantine approve 5 --as kacho >/dev/null
 expect "release --deliver mails the original to tanaka's LGWAN mailbox" 0 M quarantine release 5 --deliver --as tanaka

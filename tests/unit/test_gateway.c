@@ -37,14 +37,14 @@ test_config(void **state)
     assert_int_equal(c.workers, 2);
     assert_int_equal(c.worker_timeout, 30);
     assert_string_equal(c.clamd, "unix:/run/clamav/clamd.ctl");
-    assert_null(c.release_smtp); /* mail delivery of originals is set up by hand */
+    assert_null(c.mail_relay); /* mail delivery of originals is set up by hand */
     mamori_gateway_config_done(&c);
     mamori_diags_done(&d);
 
     char *good = write_tmp(dir, "good.conf",
                            "# comment\n milter = inet:[::1]:9999 , unix:/x/m.sock # trailing\n"
                            "workers=4\nworker_timeout = 5\nclamd = inet:127.0.0.1:3310\n"
-                           "release_smtp = inet:127.0.0.1:25\n");
+                           "mail_relay = inet:127.0.0.1:25\nalert_mail = joho@lgwan.example\n");
     mamori_diags_init(&d, good);
     assert_int_equal(mamori_gateway_config_load(good, &c, &d), 0);
     assert_int_equal(c.n_milter, 2);
@@ -53,7 +53,8 @@ test_config(void **state)
     assert_int_equal(c.workers, 4);
     assert_int_equal(c.worker_timeout, 5);
     assert_string_equal(c.clamd, "inet:127.0.0.1:3310");
-    assert_string_equal(c.release_smtp, "inet:127.0.0.1:25");
+    assert_string_equal(c.mail_relay, "inet:127.0.0.1:25");
+    assert_string_equal(c.alert_mail, "joho@lgwan.example");
     /* The command line replaces the file's listeners. */
     assert_int_equal(mamori_gateway_config_set_milter(&c, "inet:127.0.0.1:1", true), 0);
     assert_int_equal(c.n_milter, 1);
@@ -62,16 +63,17 @@ test_config(void **state)
     mamori_diags_done(&d);
 
     /* Every bad line is reported with its line; nothing is half-loaded. */
-    char *bad = write_tmp(dir, "bad.conf",
-                          "milter = inet:127.0.0.1\nworkers = 0\nworkers = many\nfoo = 1\n"
-                          "just words\nclamd = /run/clamd.sock\nworker_timeout = 30\n");
+    char *bad =
+        write_tmp(dir, "bad.conf",
+                  "milter = inet:127.0.0.1\nworkers = 0\nworkers = many\nfoo = 1\n"
+                  "just words\nclamd = /run/clamd.sock\nalert_mail = <a@b>\nworker_timeout = 30\n");
     mamori_diags_init(&d, bad);
     assert_int_equal(mamori_gateway_config_load(bad, &c, &d), MAMORI_E_INVALID);
-    assert_int_equal(d.n, 6);
-    uint32_t lines[6];
-    for (size_t i = 0; i < 6; i++)
+    assert_int_equal(d.n, 7);
+    uint32_t lines[7];
+    for (size_t i = 0; i < 7; i++)
         lines[i] = d.items[i].line;
-    static const uint32_t want[6] = {1, 2, 3, 4, 5, 6};
+    static const uint32_t want[7] = {1, 2, 3, 4, 5, 6, 7};
     assert_memory_equal(lines, want, sizeof(want));
     mamori_diags_done(&d);
     free(none);
