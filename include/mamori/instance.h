@@ -48,6 +48,12 @@ int mamori_instance_close(struct mamori_instance *inst);
 /* Reads and checks the instance's policy (or another file). */
 int mamori_policy_load_file(const char *path, int32_t today, struct mamori_policy **ret,
                             struct mamori_diags *diags);
+/* A change to the store and its audit record, in one transaction: op (may be NULL) runs
+ * inside it; the record is appended only if op succeeds; commit or roll back. op's negative
+ * result (or the log's) is returned; -EACCES without the signing key. */
+typedef int (*mamori_store_op)(struct mamori_store *s, void *ctx);
+int mamori_instance_apply(struct mamori_instance *inst, mamori_store_op op, void *ctx,
+                          struct mamori_record *rec);
 /* Appends one record to the instance's audit log. */
 int mamori_instance_record(struct mamori_instance *inst, struct mamori_record *rec);
 

@@ -169,6 +169,9 @@ int mamori_store_person_get(struct mamori_store *s, const char *id, struct mamor
                             struct mamori_store_person *ret);
 int mamori_store_person_iterate(struct mamori_store *s, mamori_store_person_cb cb, void *ctx);
 int mamori_store_person_set_disabled(struct mamori_store *s, const char *id, bool disabled);
+/* Changes a person's role, unit or password hash (NULL: unchanged); -ENOENT when unknown. */
+int mamori_store_person_update(struct mamori_store *s, const char *id, const char *role,
+                               const char *unit, const char *password_hash);
 /* Replaces a person's sealed TOTP secret (-ENOENT when unknown). */
 int mamori_store_person_set_totp(struct mamori_store *s, const char *id, const uint8_t *sealed,
                                  size_t len);

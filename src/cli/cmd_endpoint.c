@@ -18,6 +18,12 @@ may_register(const char *role)
            strcmp(role, "system_admin") == 0;
 }
 
+static int
+op_device_put(struct mamori_store *s, void *ctx)
+{
+    return mamori_store_device_put(s, ctx);
+}
+
 int
 cmd_device_add(struct cli *c)
 {
@@ -76,16 +82,7 @@ cmd_device_add(struct cli *c)
                                     .clause = "6(4)",
                                     .details = det.data};
         if (r == 0)
-            r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
-        if (r == 0) {
-            r = mamori_store_device_put(inst->store, &d);
-            if (r == 0)
-                r = mamori_log_append_in(inst->log, &rec, 1, NULL);
-            if (r == 0)
-                r = mamori_store_commit(inst->store);
-            if (r < 0)
-                mamori_store_rollback(inst->store);
-        }
+            r = mamori_instance_apply(inst, op_device_put, &d, &rec);
         mamori_buf_done(&det);
         if (r == -EEXIST) {
             cli_error(_("device %s exists already"), id);

@@ -261,6 +261,12 @@ purge_cb(void *ctx, const struct mamori_store_original *o)
     return 0;
 }
 
+static int
+op_original_delete(struct mamori_store *s, void *id)
+{
+    return mamori_store_original_delete(s, id);
+}
+
 int
 cmd_quarantine_purge(struct cli *c)
 {
@@ -300,15 +306,8 @@ cmd_quarantine_purge(struct cli *c)
                                     .decision = "purged",
                                     .clause = "6(3)②",
                                     .details = details};
-        r = mamori_store_begin(inst->store);
-        if (r == 0)
-            r = mamori_store_original_delete(inst->store, p.ids[i]);
-        if (r == 0)
-            r = mamori_log_append_in(inst->log, &rec, 1, NULL);
-        if (r == 0)
-            r = mamori_store_commit(inst->store);
+        r = mamori_instance_apply(inst, op_original_delete, p.ids[i], &rec);
         if (r < 0) {
-            mamori_store_rollback(inst->store);
             break;
         }
         /* The key is gone; the file is noise now. Remove it too. */

@@ -46,6 +46,91 @@ valid_id(const char *id)
     return true;
 }
 
+/* Store operations run inside mamori_instance_apply (a change and its record together). */
+struct person_op {
+    const struct mamori_store_person *person;
+    const char *id, *role, *unit, *hash;
+    const uint8_t *sealed;
+    size_t sealed_len;
+};
+
+static int
+op_person_put(struct mamori_store *s, void *ctx)
+{
+    return mamori_store_person_put(s, ((struct person_op *)ctx)->person);
+}
+
+static int
+op_person_disable(struct mamori_store *s, void *ctx)
+{
+    return mamori_store_person_set_disabled(s, ((struct person_op *)ctx)->id, true);
+}
+
+static int
+op_person_update(struct mamori_store *s, void *ctx)
+{
+    struct person_op *o = ctx;
+    return mamori_store_person_update(s, o->id, o->role, o->unit, o->hash);
+}
+
+static int
+op_person_totp(struct mamori_store *s, void *ctx)
+{
+    struct person_op *o = ctx;
+    return mamori_store_person_set_totp(s, o->id, o->sealed, o->sealed_len);
+}
+
+/* --role (and --unit) name a role (and unit) of the policy; 0 or a sysexits code. */
+static int
+check_role_unit(struct cli *c)
+{
+    struct mamori_policy *p;
+    int rc = cli_load_policy(c, &p, NULL);
+    if (rc)
+        return rc;
+    if (mamori_policy_find_role(p, c->role) < 0) {
+        cli_error(_("'%s' is not a role of the policy"), c->role);
+        rc = EX_USAGE;
+    } else if (c->unit && mamori_policy_find_unit(p, c->unit) < 0) {
+        cli_error(_("'%s' is not a unit of the policy"), c->unit);
+        rc = EX_USAGE;
+    }
+    mamori_policy_free(p);
+    return rc;
+}
+
+/* Reads a password (first line of a file, at least PASSWORD_MIN characters) and hashes it with
+ * Argon2id; 0 or a sysexits code after printing why. */
+static int
+hash_password_file(const char *path, char hash[crypto_pwhash_STRBYTES])
+{
+    char *pw = NULL;
+    size_t pwlen = 0;
+    int r = mamori_fs_read_file(path, 4096, &pw, &pwlen);
+    if (r < 0) {
+        cli_error(_("cannot read %s: %s"), path, mamori_strerror(r));
+        return EX_NOINPUT;
+    }
+    size_t total = pwlen;
+    char *nl = memchr(pw, '\n', pwlen);
+    if (nl)
+        pwlen = (size_t)(nl - pw);
+    while (pwlen && pw[pwlen - 1] == '\r')
+        pwlen--;
+    int rc = 0;
+    if (pwlen < PASSWORD_MIN) {
+        cli_error(_("the password must have at least %d characters"), PASSWORD_MIN);
+        rc = EX_DATAERR;
+    } else if (crypto_pwhash_str(hash, pw, pwlen, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                 crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        cli_error(_("cannot hash the password: %s"), mamori_strerror(-ENOMEM));
+        rc = EX_OSERR;
+    }
+    sodium_memzero(pw, total);
+    free(pw);
+    return rc;
+}
+
 int
 cmd_user_add(struct cli *c)
 {
@@ -59,47 +144,13 @@ cmd_user_add(struct cli *c)
         cli_error(_("user add needs --role ROLE and --password-file FILE"));
         return EX_USAGE;
     }
-    struct mamori_policy *p;
-    int rc = cli_load_policy(c, &p, NULL);
+    int rc = check_role_unit(c);
     if (rc)
         return rc;
-    if (mamori_policy_find_role(p, c->role) < 0) {
-        cli_error(_("'%s' is not a role of the policy"), c->role);
-        mamori_policy_free(p);
-        return EX_USAGE;
-    }
-    if (c->unit && mamori_policy_find_unit(p, c->unit) < 0) {
-        cli_error(_("'%s' is not a unit of the policy"), c->unit);
-        mamori_policy_free(p);
-        return EX_USAGE;
-    }
-    mamori_policy_free(p);
-    char *pw = NULL;
-    size_t pwlen = 0;
-    int r = mamori_fs_read_file(c->password_file, 4096, &pw, &pwlen);
-    if (r < 0) {
-        cli_error(_("cannot read %s: %s"), c->password_file, mamori_strerror(r));
-        return EX_NOINPUT;
-    }
-    while (pwlen && (pw[pwlen - 1] == '\n' || pw[pwlen - 1] == '\r'))
-        pw[--pwlen] = '\0';
-    if (pwlen < PASSWORD_MIN) {
-        cli_error(_("the password must have at least %d characters"), PASSWORD_MIN);
-        sodium_memzero(pw, pwlen);
-        free(pw);
-        return EX_DATAERR;
-    }
     char hash[crypto_pwhash_STRBYTES];
-    r = crypto_pwhash_str(hash, pw, pwlen, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
-            ? 0
-            : -ENOMEM;
-    sodium_memzero(pw, pwlen);
-    free(pw);
-    if (r < 0) {
-        cli_error(_("cannot hash the password: %s"), mamori_strerror(r));
-        return EX_OSERR;
-    }
+    if ((rc = hash_password_file(c->password_file, hash)))
+        return rc;
+    int r;
     struct mamori_instance *inst;
     if ((rc = cli_open_instance(c, &inst)))
         return rc;
@@ -140,17 +191,9 @@ cmd_user_add(struct cli *c)
                                     .decision = "ok",
                                     .clause = "5",
                                     .details = d.data};
-        if (r == 0 && !inst->log)
-            r = -EACCES;
-        if (r == 0 && (r = mamori_store_begin(inst->store)) == 0) {
-            r = mamori_store_person_put(inst->store, &np);
-            if (r == 0)
-                r = mamori_log_append_in(inst->log, &rec, 1, NULL);
-            if (r == 0)
-                r = mamori_store_commit(inst->store);
-            if (r < 0)
-                mamori_store_rollback(inst->store);
-        }
+        struct person_op op = {.person = &np};
+        if (r == 0)
+            r = mamori_instance_apply(inst, op_person_put, &op, &rec);
         mamori_buf_done(&d);
         if (r == -EEXIST) {
             cli_error(_("user %s exists already"), id);
@@ -286,16 +329,8 @@ cmd_user_disable(struct cli *c)
                                     .decision = "ok",
                                     .clause = "5",
                                     .details = "{}"};
-        int r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
-        if (r == 0) {
-            r = mamori_store_person_set_disabled(inst->store, c->args[0], true);
-            if (r == 0)
-                r = mamori_log_append_in(inst->log, &rec, 1, NULL);
-            if (r == 0)
-                r = mamori_store_commit(inst->store);
-            if (r < 0)
-                mamori_store_rollback(inst->store);
-        }
+        struct person_op op = {.id = c->args[0]};
+        int r = mamori_instance_apply(inst, op_person_disable, &op, &rec);
         if (r == -ENOENT) {
             cli_error(_("no user %s"), c->args[0]);
             rc = EX_DATAERR;
@@ -352,16 +387,8 @@ cmd_user_enrol_totp(struct cli *c)
                                     .decision = "ok",
                                     .clause = "6(3)①",
                                     .details = "{}"};
-        r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
-        if (r == 0) {
-            r = mamori_store_person_set_totp(inst->store, p.id, sealed, sizeof(sealed));
-            if (r == 0)
-                r = mamori_log_append_in(inst->log, &rec, 1, NULL);
-            if (r == 0)
-                r = mamori_store_commit(inst->store);
-            if (r < 0)
-                mamori_store_rollback(inst->store);
-        }
+        struct person_op op = {.id = p.id, .sealed = sealed, .sealed_len = sizeof(sealed)};
+        r = mamori_instance_apply(inst, op_person_totp, &op, &rec);
         char *b32 = NULL;
         size_t b32len = 0;
         if (r == 0 &&
@@ -526,5 +553,90 @@ cmd_user_export_oath(struct cli *c)
     mamori_buf_done(&out);
     mamori_arena_free(a);
     mamori_instance_close(inst);
+    return rc;
+}
+
+/* set-role (role, unit) and reset-password: an administrator's changes, audited. */
+static int
+change_person(struct cli *c, const char *action, const char *role, const char *unit,
+              const char *hash)
+{
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 16);
+    struct mamori_store_person actor, before;
+    rc = cli_actor(c, inst, a, &actor);
+    if (rc == 0 && !may_manage_users(actor.role)) {
+        cli_error(_("%s (%s) may not change users: ciso, general_manager or system_admin may"),
+                  actor.id, actor.role);
+        rc = EX_NOPERM;
+    }
+    int r = 0;
+    if (rc == 0 && (r = mamori_store_person_get(inst->store, c->args[0], a, &before)) < 0) {
+        cli_error(r == -ENOENT ? _("no user %s") : _("cannot read the store: %s"),
+                  r == -ENOENT ? c->args[0] : mamori_strerror(r));
+        rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
+    }
+    if (rc == 0) {
+        struct mamori_buf d;
+        struct mamori_json j;
+        mamori_buf_init(&d, 4096);
+        mamori_json_init(&j, &d, false);
+        mamori_json_object_begin(&j);
+        if (role) {
+            mamori_json_kv_string(&j, "role_before", before.role);
+            mamori_json_kv_string(&j, "role", role);
+            mamori_json_kv_string(&j, "unit_before", before.unit);
+            mamori_json_kv_string(&j, "unit", unit ? unit : before.unit);
+        }
+        mamori_json_object_end(&j);
+        r = mamori_json_finish(&j);
+        struct mamori_record rec = {.actor = actor.id,
+                                    .action = action,
+                                    .object = before.id,
+                                    .decision = "ok",
+                                    .clause = "5",
+                                    .details = d.data};
+        struct person_op op = {.id = before.id, .role = role, .unit = unit, .hash = hash};
+        if (r == 0)
+            r = mamori_instance_apply(inst, op_person_update, &op, &rec);
+        mamori_buf_done(&d);
+        if (r < 0) {
+            cli_error(_("cannot change %s: %s"), before.id, mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else {
+            printf(_("user %s changed\n"), before.id);
+        }
+    }
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+int
+cmd_user_set_role(struct cli *c)
+{
+    if (!c->role) {
+        cli_error(_("set-role needs --role ROLE"));
+        return EX_USAGE;
+    }
+    int rc = check_role_unit(c);
+    return rc ? rc : change_person(c, "user.set-role", c->role, c->unit, NULL);
+}
+
+int
+cmd_user_reset_password(struct cli *c)
+{
+    if (!c->password_file) {
+        cli_error(_("reset-password needs --password-file FILE"));
+        return EX_USAGE;
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    int rc = hash_password_file(c->password_file, hash);
+    if (rc == 0)
+        rc = change_person(c, "user.reset-password", NULL, NULL, hash);
+    sodium_memzero(hash, sizeof(hash));
     return rc;
 }

@@ -296,3 +296,25 @@ mamori_instance_record(struct mamori_instance *inst, struct mamori_record *rec)
         rec->time_us = mamori_now_us();
     return mamori_log_append(inst->log, rec, 1, NULL);
 }
+
+int
+mamori_instance_apply(struct mamori_instance *inst, mamori_store_op op, void *ctx,
+                      struct mamori_record *rec)
+{
+    if (!inst->log)
+        return -EACCES;
+    if (!rec->time_us)
+        rec->time_us = mamori_now_us();
+    int r = mamori_store_begin(inst->store);
+    if (r < 0)
+        return r;
+    if (op)
+        r = op(inst->store, ctx);
+    if (r >= 0)
+        r = mamori_log_append_in(inst->log, rec, 1, NULL);
+    if (r >= 0)
+        r = mamori_store_commit(inst->store);
+    if (r < 0)
+        mamori_store_rollback(inst->store);
+    return r < 0 ? r : 0;
+}

@@ -34,6 +34,8 @@ struct mamori_store_ops {
                       struct mamori_store_person *ret);
     int (*person_iterate)(struct mamori_store *s, mamori_store_person_cb cb, void *ctx);
     int (*person_set_disabled)(struct mamori_store *s, const char *id, bool disabled);
+    int (*person_update)(struct mamori_store *s, const char *id, const char *role, const char *unit,
+                         const char *password_hash);
     int (*person_set_totp)(struct mamori_store *s, const char *id, const uint8_t *sealed,
                            size_t len);
     int (*request_insert)(struct mamori_store *s, const struct mamori_store_request *r,

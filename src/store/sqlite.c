@@ -48,6 +48,7 @@ enum stmt_id {
     ST_PERSON_TOTP,
     ST_DEVICE_PUT,
     ST_DEVICE_ITER,
+    ST_PERSON_UPDATE,
     ST_MAX,
 };
 
@@ -111,6 +112,8 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_DEVICE_PUT] = "INSERT INTO device(id, name, zone, usb_id, serial, created_us) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_DEVICE_ITER] = "SELECT id, name, zone, usb_id, serial, created_us FROM device ORDER BY id",
+    [ST_PERSON_UPDATE] = "UPDATE person SET role = coalesce(?2, role), unit = coalesce(?3, unit), "
+                         "password_hash = coalesce(?4, password_hash) WHERE id = ?1",
     [ST_PERSON_TOTP] = "UPDATE person SET totp_sealed = ?2 WHERE id = ?1",
     [ST_DENY_ITER] = "SELECT rule, src, dst, proto, dport, count, first_us, last_us "
                      "FROM deny_tally ORDER BY last_us DESC, rule, src, dst, proto, dport",
@@ -287,6 +290,19 @@ run(struct sqlite_store *s, enum stmt_id id)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : errno_of(rc);
+}
+
+/* Steps a statement that changes rows: 0 when one did, else absent (-ENOENT or -EBUSY). */
+static int
+step_changed(struct sqlite_store *s, sqlite3_stmt *st, int absent)
+{
+    int rc = sqlite3_step(st);
+    int changed = sqlite3_changes(s->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    return changed ? 0 : absent;
 }
 
 /* Runs a script of several statements (migrations only: constant SQL). */
@@ -712,13 +728,7 @@ sqlite_original_delete(struct mamori_store *base, const char *id)
     if (r < 0)
         return r;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    int changed = sqlite3_changes(impl(base)->db);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
-        return errno_of(rc);
-    return changed ? 0 : -ENOENT;
+    return step_changed(impl(base), st, -ENOENT);
 }
 
 static int
@@ -819,13 +829,25 @@ sqlite_person_set_disabled(struct mamori_store *base, const char *id, bool disab
         return r;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, disabled);
-    int rc = sqlite3_step(st);
-    int changed = sqlite3_changes(impl(base)->db);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
-        return errno_of(rc);
-    return changed ? 0 : -ENOENT;
+    return step_changed(impl(base), st, -ENOENT);
+}
+
+static int
+sqlite_person_update(struct mamori_store *base, const char *id, const char *role, const char *unit,
+                     const char *password_hash)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_PERSON_UPDATE, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    const char *vals[] = {role, unit, password_hash};
+    for (int i = 0; i < 3; i++)
+        if (vals[i])
+            sqlite3_bind_text(st, 2 + i, vals[i], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 2 + i);
+    return step_changed(impl(base), st, -ENOENT);
 }
 
 static int
@@ -837,13 +859,7 @@ sqlite_person_set_totp(struct mamori_store *base, const char *id, const uint8_t 
         return r;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, sealed, (int)len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    int changed = sqlite3_changes(impl(base)->db);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
-        return errno_of(rc);
-    return changed ? 0 : -ENOENT;
+    return step_changed(impl(base), st, -ENOENT);
 }
 
 static int
@@ -915,13 +931,7 @@ sqlite_request_set_state(struct mamori_store *base, int64_t id, const char *from
     sqlite3_bind_text(st, 4, text_or_empty(by), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, text_or_empty(note), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, when_us);
-    int rc = sqlite3_step(st);
-    int changed = sqlite3_changes(impl(base)->db);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
-        return errno_of(rc);
-    return changed ? 0 : -EBUSY;
+    return step_changed(impl(base), st, -EBUSY);
 }
 
 static int
@@ -1064,6 +1074,7 @@ static const struct mamori_store_ops sqlite_ops = {
     .person_get = sqlite_person_get,
     .person_iterate = sqlite_person_iterate,
     .person_set_disabled = sqlite_person_set_disabled,
+    .person_update = sqlite_person_update,
     .person_set_totp = sqlite_person_set_totp,
     .request_insert = sqlite_request_insert,
     .request_get = sqlite_request_get,

@@ -222,3 +222,10 @@ mamori_store_device_iterate(struct mamori_store *s, mamori_store_device_cb cb, v
 {
     return s->ops->device_iterate(s, cb, ctx);
 }
+
+int
+mamori_store_person_update(struct mamori_store *s, const char *id, const char *role,
+                           const char *unit, const char *password_hash)
+{
+    return s->ops->person_update(s, id, role, unit, password_hash);
+}

@@ -112,6 +112,17 @@ check "user list shows six persons, no password hashes" sh -c \
     "'$MAMORI' -C '$I' user list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==6 and all(\"password_hash\" not in p for p in d)'"
 check "the password is stored as Argon2id" sh -c "sqlite3 '$I/store.db' \"select password_hash from person where id='tanaka'\" | grep -q '^\\\$argon2id\\\$'"
 
+# Changing a person: only an administrator; the change is in the audit log.
+expect "a staff member may not change roles" 77 M user set-role suzuki --role section_manager --as tanaka
+expect "an unknown role is refused" 64 M user set-role suzuki --role janitor --as admin
+expect "admin moves suzuki to the welfare division's staff" 0 M user set-role suzuki --role staff --unit fukushi-kaigo --as admin
+check "user show has the new unit" sh -c "'$MAMORI' -C '$I' user show suzuki --json | grep -q '\"unit\": *\"fukushi-kaigo\"'"
+old_hash=$(sqlite3 "$I/store.db" "select password_hash from person where id='suzuki'")
+expect "a short new password is refused" 65 M user reset-password suzuki --password-file "$T/shortpw" --as admin
+printf 'another long passphrase here\n' >"$T/pw2"
+expect "admin resets suzuki's password" 0 M user reset-password suzuki --password-file "$T/pw2" --as admin
+check "the stored hash changed and is Argon2id" sh -c "new=\$(sqlite3 '$I/store.db' \"select password_hash from person where id='suzuki'\"); test \"\$new\" != '$old_hash' && case \"\$new\" in '\$argon2id\$'*) true;; *) false;; esac"
+
 # --- requests and approvals -----------------------------------------------------------------------
 expect "only a recipient may ask for an original" 77 M quarantine request "$CLEAN" --as suzuki
 expect "an unknown person may not ask" 77 M quarantine request "$CLEAN" --as nobody
@@ -207,10 +218,12 @@ for want in [("quarantine.request", "requested"), ("quarantine.request", "refuse
              ("quarantine.approve", "refused"), ("quarantine.approve", "approved"),
              ("quarantine.deny", "denied"), ("quarantine.release", "released"),
              ("quarantine.release", "refused"), ("quarantine.release", "tempfail"),
-             ("quarantine.expire", "expired"), ("user.add", "ok"), ("user.disable", "ok")]:
+             ("quarantine.expire", "expired"), ("user.add", "ok"), ("user.disable", "ok"),
+             ("user.set-role", "ok"), ("user.reset-password", "ok")]:
     assert want in acts, want
 assert any("self-approval" in r["details"] for r in recs)
 assert any("outside-unit" in r["details"] for r in recs)
+assert any(r["action"] == "user.set-role" and "role_before" in r["details"] for r in recs)
 assert any("Mamori.Test.EICAR" in r["details"] for r in recs)' "$T/log.json"
 check "mamori log verify" M log verify
 
