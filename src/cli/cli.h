@@ -89,6 +89,11 @@ int cli_record(struct cli *c, struct mamori_record *rec);
  * returns a sysexits code. */
 int cli_actor(struct cli *c, struct mamori_instance *inst, struct mamori_arena *arena,
               struct mamori_store_person *ret);
+/* A listing command's frame: opens the instance, calls walk with j (add one JSON value per
+ * item) under --json or NULL (print text lines), prints the JSON array, reports a store error
+ * (walk's negative result). Returns a sysexits code. */
+typedef int (*cli_walk_fn)(struct mamori_instance *inst, struct mamori_json *j, void *ctx);
+int cli_list(struct cli *c, cli_walk_fn walk, void *ctx);
 /* Loads the policy to work with: --policy, else the instance's, else ./mamori.yaml, else the
  * example city's. Prints diagnostics on failure. */
 int cli_load_policy(struct cli *c, struct mamori_policy **ret, const char **ret_path);

@@ -138,33 +138,17 @@ dev_cb(void *ctx, const struct mamori_store_device *d)
     return 0;
 }
 
+static int
+walk_devices(struct mamori_instance *inst, struct mamori_json *j, void *ctx)
+{
+    struct dev_ctx x = {.j = j};
+    return mamori_store_device_iterate(inst->store, dev_cb, &x);
+}
+
 int
 cmd_device_list(struct cli *c)
 {
-    struct mamori_instance *inst;
-    int rc = cli_open_instance(c, &inst);
-    if (rc)
-        return rc;
-    struct mamori_buf b;
-    struct mamori_json j;
-    mamori_buf_init(&b, (size_t)1 << 26);
-    mamori_json_init(&j, &b, true);
-    struct dev_ctx x = {.j = c->json ? &j : NULL};
-    if (c->json)
-        mamori_json_array_begin(&j);
-    int r = mamori_store_device_iterate(inst->store, dev_cb, &x);
-    if (c->json) {
-        mamori_json_array_end(&j);
-        if (r == 0 && mamori_json_finish(&j) == 0)
-            printf("%s\n", b.data);
-    }
-    if (r < 0) {
-        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        rc = cli_exit_code(r);
-    }
-    mamori_buf_done(&b);
-    mamori_instance_close(inst);
-    return rc;
+    return cli_list(c, walk_devices, NULL);
 }
 
 /* apply.sh: installs the files into a root (/ on the terminal), idempotent. */

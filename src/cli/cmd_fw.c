@@ -424,33 +424,18 @@ deny_cb(void *ctx, const struct mamori_store_deny *d)
     return 0;
 }
 
+static int
+walk_denies(struct mamori_instance *inst, struct mamori_json *j, void *ctx)
+{
+    struct denies_ctx l = {j, 0};
+    int r = mamori_store_deny_iterate(inst->store, deny_cb, &l);
+    if (r == 0 && !j)
+        printf(_("%zu kinds of denied attempt recorded\n"), l.n);
+    return r;
+}
+
 int
 cmd_fw_denies(struct cli *c)
 {
-    struct mamori_instance *inst;
-    int rc = cli_open_instance(c, &inst);
-    if (rc)
-        return rc;
-    struct mamori_buf b;
-    struct mamori_json j;
-    mamori_buf_init(&b, (size_t)1 << 28);
-    mamori_json_init(&j, &b, true);
-    struct denies_ctx l = {c->json ? &j : NULL, 0};
-    if (c->json)
-        mamori_json_array_begin(&j);
-    int r = mamori_store_deny_iterate(inst->store, deny_cb, &l);
-    if (c->json) {
-        mamori_json_array_end(&j);
-        if (r == 0 && mamori_json_finish(&j) == 0)
-            printf("%s\n", b.data);
-    } else if (r == 0) {
-        printf(_("%zu kinds of denied attempt recorded\n"), l.n);
-    }
-    if (r < 0) {
-        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        rc = cli_exit_code(r);
-    }
-    mamori_buf_done(&b);
-    mamori_instance_close(inst);
-    return rc;
+    return cli_list(c, walk_denies, NULL);
 }

@@ -49,7 +49,6 @@ original_json(struct mamori_json *j, const struct mamori_store_original *o)
 }
 
 struct list_ctx {
-    struct cli *c;
     struct mamori_json *j;
     size_t n;
 };
@@ -70,35 +69,20 @@ list_cb(void *ctx, const struct mamori_store_original *o)
     return 0;
 }
 
+static int
+walk_originals(struct mamori_instance *inst, struct mamori_json *j, void *ctx)
+{
+    struct list_ctx l = {j, 0};
+    int r = mamori_store_original_iterate(inst->store, list_cb, &l);
+    if (r == 0 && !j)
+        printf(_("%zu originals kept\n"), l.n);
+    return r;
+}
+
 int
 cmd_quarantine_list(struct cli *c)
 {
-    struct mamori_instance *inst;
-    int rc = cli_open_instance(c, &inst);
-    if (rc)
-        return rc;
-    struct mamori_buf b;
-    struct mamori_json j;
-    mamori_buf_init(&b, (size_t)1 << 30);
-    mamori_json_init(&j, &b, true);
-    struct list_ctx l = {c, c->json ? &j : NULL, 0};
-    if (c->json)
-        mamori_json_array_begin(&j);
-    int r = mamori_store_original_iterate(inst->store, list_cb, &l);
-    if (c->json) {
-        mamori_json_array_end(&j);
-        if (r == 0 && (r = mamori_json_finish(&j)) == 0)
-            printf("%s\n", b.data);
-    } else if (r == 0) {
-        printf(_("%zu originals kept\n"), l.n);
-    }
-    mamori_buf_done(&b);
-    if (r < 0) {
-        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        rc = cli_exit_code(r);
-    }
-    mamori_instance_close(inst);
-    return rc;
+    return cli_list(c, walk_originals, NULL);
 }
 
 int
@@ -800,33 +784,17 @@ requests_cb(void *ctx, const struct mamori_store_request *q)
     return 0;
 }
 
+static int
+walk_requests(struct mamori_instance *inst, struct mamori_json *j, void *ctx)
+{
+    struct requests_ctx l = {j};
+    return mamori_store_request_iterate(inst->store, requests_cb, &l);
+}
+
 int
 cmd_quarantine_requests(struct cli *c)
 {
-    struct mamori_instance *inst;
-    int rc = cli_open_instance(c, &inst);
-    if (rc)
-        return rc;
-    struct mamori_buf b;
-    struct mamori_json j;
-    mamori_buf_init(&b, (size_t)1 << 26);
-    mamori_json_init(&j, &b, true);
-    struct requests_ctx l = {c->json ? &j : NULL};
-    if (c->json)
-        mamori_json_array_begin(&j);
-    int r = mamori_store_request_iterate(inst->store, requests_cb, &l);
-    if (c->json) {
-        mamori_json_array_end(&j);
-        if (r == 0 && mamori_json_finish(&j) == 0)
-            printf("%s\n", b.data);
-    }
-    if (r < 0) {
-        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        rc = cli_exit_code(r);
-    }
-    mamori_buf_done(&b);
-    mamori_instance_close(inst);
-    return rc;
+    return cli_list(c, walk_requests, NULL);
 }
 
 /* Mails a clean original into the requester's LGWAN mailbox through mail_relay. */

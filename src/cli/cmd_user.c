@@ -244,33 +244,17 @@ list_cb(void *ctx, const struct mamori_store_person *p)
     return 0;
 }
 
+static int
+walk_persons(struct mamori_instance *inst, struct mamori_json *j, void *ctx)
+{
+    struct list_ctx l = {j};
+    return mamori_store_person_iterate(inst->store, list_cb, &l);
+}
+
 int
 cmd_user_list(struct cli *c)
 {
-    struct mamori_instance *inst;
-    int rc = cli_open_instance(c, &inst);
-    if (rc)
-        return rc;
-    struct mamori_buf b;
-    struct mamori_json j;
-    mamori_buf_init(&b, (size_t)1 << 26);
-    mamori_json_init(&j, &b, true);
-    struct list_ctx l = {c->json ? &j : NULL};
-    if (c->json)
-        mamori_json_array_begin(&j);
-    int r = mamori_store_person_iterate(inst->store, list_cb, &l);
-    if (c->json) {
-        mamori_json_array_end(&j);
-        if (r == 0 && mamori_json_finish(&j) == 0)
-            printf("%s\n", b.data);
-    }
-    if (r < 0) {
-        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        rc = cli_exit_code(r);
-    }
-    mamori_buf_done(&b);
-    mamori_instance_close(inst);
-    return rc;
+    return cli_list(c, walk_persons, NULL);
 }
 
 int

@@ -169,3 +169,31 @@ cli_actor(struct cli *c, struct mamori_instance *inst, struct mamori_arena *aren
     }
     return 0;
 }
+
+int
+cli_list(struct cli *c, cli_walk_fn walk, void *ctx)
+{
+    struct mamori_instance *inst;
+    int rc = cli_open_instance(c, &inst);
+    if (rc)
+        return rc;
+    struct mamori_buf b;
+    struct mamori_json j;
+    mamori_buf_init(&b, (size_t)1 << 30);
+    mamori_json_init(&j, &b, true);
+    if (c->json)
+        mamori_json_array_begin(&j);
+    int r = walk(inst, c->json ? &j : NULL, ctx);
+    if (c->json) {
+        mamori_json_array_end(&j);
+        if (r == 0 && (r = mamori_json_finish(&j)) == 0)
+            printf("%s\n", b.data);
+    }
+    if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        rc = cli_exit_code(r);
+    }
+    mamori_buf_done(&b);
+    mamori_instance_close(inst);
+    return rc;
+}
