@@ -32,7 +32,8 @@ enum mamori_error {
     MAMORI_E_SIGNATURE = -10005, /* a signature did not verify */
     MAMORI_E_VERSION = -10006,   /* a format or schema version this build does not know */
     MAMORI_E_DENIED = -10007,    /* the acting person may not do this */
-    MAMORI_E_ERROR_MIN = -10008, /* sentinel */
+    MAMORI_E_FOUND = -10008,     /* a scanner found malware (clamd) */
+    MAMORI_E_ERROR_MIN = -10009, /* sentinel */
 };
 
 /* A short English description of a result code (negative errno or MAMORI_E_*). */

@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 6
+#define MAMORI_STORE_SCHEMA_VERSION 7
 
 struct mamori_store;
 
@@ -76,6 +76,11 @@ struct mamori_store_person {
     int64_t created_us;
     const uint8_t *totp_sealed; /* the TOTP secret, sealed (keys/secrets.key); NULL if none */
     size_t totp_sealed_len;
+    /* Sign-in state (the console): failures since the last success, locked until (0: not),
+     * the last success and where from, and whether the password must be changed first. */
+    int64_t failed_logins, locked_until_us, last_login_us;
+    const char *last_login_from;
+    bool must_change_password;
 };
 
 /* A request to release an original (quarantine.release). */
@@ -175,6 +180,13 @@ int mamori_store_person_update(struct mamori_store *s, const char *id, const cha
 /* Replaces a person's sealed TOTP secret (-ENOENT when unknown). */
 int mamori_store_person_set_totp(struct mamori_store *s, const char *id, const uint8_t *sealed,
                                  size_t len);
+
+/* A sign-in attempt's outcome. ok: failures reset, last sign-in set to now_us and from.
+ * Failure: one more failure; when that makes lock_after, locked until locked_until_us. */
+int mamori_store_person_note_login(struct mamori_store *s, const char *id, bool ok, int64_t now_us,
+                                   const char *from, int64_t lock_after, int64_t locked_until_us);
+/* Whether the person must change their password at the next sign-in. */
+int mamori_store_person_set_must_change(struct mamori_store *s, const char *id, bool must);
 
 /* Release requests. insert: the new id in *ret_id. set_state: -ENOENT, or -EBUSY when the
  * request is not in state `from` (someone else decided first). */

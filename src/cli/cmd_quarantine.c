@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "mamori/gateway.h"
 #include "mamori/quarantine.h"
+#include "mamori/release.h"
 #include "mamori/mail.h"
 #include "mamori/scan.h"
 #include "mamori/smtp.h"
@@ -335,8 +336,6 @@ load_daemon_conf(struct mamori_instance *inst, struct mamori_gateway_config *con
     return r < 0 ? EX_CONFIG : 0;
 }
 
-#define REQUEST_DAYS 7 /* an undecided request expires after a week */
-
 /* Parses a request number. */
 static int
 request_number(const char *s, int64_t *ret)
@@ -350,74 +349,6 @@ request_number(const char *s, int64_t *ret)
     }
     *ret = v;
     return 0;
-}
-
-/* Records one step of a request in the audit log, in the caller's transaction when in_tx. */
-static int
-record_step(struct mamori_instance *inst, const char *actor, const char *action, int64_t req,
-            const char *original, const char *decision, const char *note, bool in_tx)
-{
-    struct mamori_buf d;
-    struct mamori_json j;
-    mamori_buf_init(&d, 1 << 16);
-    mamori_json_init(&j, &d, false);
-    mamori_json_object_begin(&j);
-    mamori_json_kv_int(&j, "request", req);
-    mamori_json_kv_string(&j, "original", original);
-    if (note && *note)
-        mamori_json_kv_string(&j, "note", note);
-    mamori_json_object_end(&j);
-    int r = mamori_json_finish(&j);
-    char object[32];
-    snprintf(object, sizeof(object), "request:%lld", (long long)req);
-    struct mamori_record rec = {.time_us = mamori_now_us(),
-                                .actor = actor,
-                                .action = action,
-                                .object = object,
-                                .decision = decision,
-                                .clause = "6(3)②",
-                                .details = d.data};
-    if (r == 0)
-        r = !inst->log ? -EACCES
-            : in_tx    ? mamori_log_append_in(inst->log, &rec, 1, NULL)
-                       : mamori_log_append(inst->log, &rec, 1, NULL);
-    mamori_buf_done(&d);
-    return r;
-}
-
-/* Moves a request from one state to another and records it, in one transaction. */
-static int
-transition(struct mamori_instance *inst, const struct mamori_store_request *q, const char *to,
-           const char *actor, const char *action, const char *note)
-{
-    int r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
-    if (r < 0)
-        return r;
-    r = mamori_store_request_set_state(inst->store, q->id, q->state, to, actor, note,
-                                       mamori_now_us());
-    if (r == 0)
-        r = record_step(inst, actor, action, q->id, q->original, to, note, true);
-    if (r == 0)
-        r = mamori_store_commit(inst->store);
-    if (r < 0)
-        mamori_store_rollback(inst->store);
-    return r;
-}
-
-static bool
-is_recipient(const char *recipients, const char *mail)
-{
-    size_t n = strlen(mail);
-    if (!n)
-        return false;
-    for (const char *p = recipients; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncasecmp(p, mail, n) == 0)
-            return true;
-        p += len + (comma != NULL);
-    }
-    return false;
 }
 
 int
@@ -434,46 +365,19 @@ cmd_quarantine_request(struct cli *c)
         return rc;
     struct mamori_arena *a = mamori_arena_new(1 << 20);
     struct mamori_store_person me;
-    struct mamori_store_original o;
     rc = cli_actor(c, inst, a, &me);
-    int r = 0;
     if (rc == 0) {
-        r = mamori_store_original_get(inst->store, id, a, &o);
+        int64_t req = 0;
+        const char *why = NULL;
+        int r = mamori_release_request(inst, &me, id, c->reason, &req, &why);
         if (r == -ENOENT) {
             cli_error(_("no original %s (never kept, or purged)"), id);
             rc = EX_DATAERR;
-        } else if (r < 0) {
-            cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-            rc = cli_exit_code(r);
-        } else if (!is_recipient(o.recipients, me.mail)) {
+        } else if (r == MAMORI_E_DENIED) {
             cli_error(_("%s (%s) is not a recipient of %s: only its recipients may ask for it"),
                       me.id, *me.mail ? me.mail : "-", id);
-            record_step(inst, me.id, "quarantine.request", 0, id, "refused", "not-a-recipient",
-                        false);
             rc = EX_NOPERM;
-        }
-    }
-    if (rc == 0) {
-        int64_t now = mamori_now_us(), req = 0;
-        struct mamori_store_request q = {.original = id,
-                                         .requester = me.id,
-                                         .reason = c->reason ? c->reason : "",
-                                         .state = "requested",
-                                         .created_us = now,
-                                         .expires_us =
-                                             now + (int64_t)REQUEST_DAYS * 86400 * 1000000};
-        r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
-        if (r == 0) {
-            r = mamori_store_request_insert(inst->store, &q, &req);
-            if (r == 0)
-                r = record_step(inst, me.id, "quarantine.request", req, id, "requested", q.reason,
-                                true);
-            if (r == 0)
-                r = mamori_store_commit(inst->store);
-            if (r < 0)
-                mamori_store_rollback(inst->store);
-        }
-        if (r < 0) {
+        } else if (r < 0) {
             cli_error(_("cannot record the request: %s"), mamori_strerror(r));
             rc = cli_exit_code(r);
         } else {
@@ -486,65 +390,6 @@ cmd_quarantine_request(struct cli *c)
     return rc;
 }
 
-/* Loads request, checks it is undecided and not expired (expiring it if so), and that actor
- * may decide it. */
-static int
-decidable(struct cli *c, struct mamori_instance *inst, struct mamori_arena *a, int64_t req,
-          struct mamori_store_person *actor, struct mamori_store_request *q)
-{
-    int rc = cli_actor(c, inst, a, actor);
-    if (rc)
-        return rc;
-    int r = mamori_store_request_get(inst->store, req, a, q);
-    if (r == -ENOENT) {
-        cli_error(_("no request %lld"), (long long)req);
-        return EX_DATAERR;
-    }
-    if (r < 0) {
-        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        return cli_exit_code(r);
-    }
-    if (strcmp(q->state, "requested") != 0) {
-        cli_error(_("request %lld is %s already"), (long long)req, q->state);
-        return EX_DATAERR;
-    }
-    if (q->expires_us <= mamori_now_us()) {
-        transition(inst, q, "expired", "system", "quarantine.expire", "");
-        cli_error(_("request %lld has expired"), (long long)req);
-        return EX_DATAERR;
-    }
-    struct mamori_store_person requester;
-    r = mamori_store_person_get(inst->store, q->requester, a, &requester);
-    if (r < 0) {
-        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        return cli_exit_code(r);
-    }
-    struct mamori_policy *p;
-    if ((rc = cli_load_policy(c, &p, NULL)))
-        return rc;
-    struct mamori_person_ref rq = {requester.id, requester.role, requester.unit};
-    struct mamori_person_ref ap = {actor->id, actor->role, actor->unit};
-    const char *why = NULL;
-    r = mamori_policy_may_approve(p, "quarantine.release", &rq, &ap, &why);
-    const char *role = mamori_policy_approver(p, "quarantine.release");
-    if (r < 0) {
-        if (strcmp(why, "self-approval") == 0)
-            cli_error(_("%s may not decide their own request (兼務の禁止)"), actor->id);
-        else if (strcmp(why, "outside-unit") == 0)
-            cli_error(_("%s (%s of %s) may not decide for %s of %s"), actor->id, actor->role,
-                      *actor->unit ? actor->unit : "-", requester.id,
-                      *requester.unit ? requester.unit : "-");
-        else
-            cli_error(_("%s (%s) may not decide this: the policy names %s"), actor->id, actor->role,
-                      role ? role : "-");
-        record_step(inst, actor->id, "quarantine.approve", q->id, q->original, "refused", why,
-                    false);
-        rc = EX_NOPERM;
-    }
-    mamori_policy_free(p);
-    return rc;
-}
-
 static int
 decide(struct cli *c, bool approve)
 {
@@ -552,18 +397,42 @@ decide(struct cli *c, bool approve)
     int rc = request_number(c->args[0], &req);
     if (rc)
         return rc;
-    struct mamori_instance *inst;
-    if ((rc = cli_open_instance(c, &inst)))
+    struct mamori_policy *p;
+    if ((rc = cli_load_policy(c, &p, NULL)))
         return rc;
+    struct mamori_instance *inst;
+    if ((rc = cli_open_instance(c, &inst))) {
+        mamori_policy_free(p);
+        return rc;
+    }
     struct mamori_arena *a = mamori_arena_new(1 << 20);
     struct mamori_store_person actor;
     struct mamori_store_request q;
-    rc = a ? decidable(c, inst, a, req, &actor, &q) : EX_OSERR;
+    rc = a ? cli_actor(c, inst, a, &actor) : EX_OSERR;
     if (rc == 0) {
-        int r = transition(inst, &q, approve ? "approved" : "denied", actor.id,
-                           approve ? "quarantine.approve" : "quarantine.deny",
-                           approve ? "" : (c->reason ? c->reason : ""));
-        if (r == -EBUSY) {
+        const char *why = "";
+        int r = mamori_release_decide(inst, p, &actor, req, approve, c->reason, a, &q, &why);
+        const char *role = mamori_policy_approver(p, "quarantine.release");
+        if (r == -ENOENT) {
+            cli_error(_("no request %lld"), (long long)req);
+            rc = EX_DATAERR;
+        } else if (r == -EALREADY) {
+            cli_error(_("request %lld is %s already"), (long long)req, q.state);
+            rc = EX_DATAERR;
+        } else if (r == -ETIMEDOUT) {
+            cli_error(_("request %lld has expired"), (long long)req);
+            rc = EX_DATAERR;
+        } else if (r == MAMORI_E_DENIED) {
+            if (strcmp(why, "self-approval") == 0)
+                cli_error(_("%s may not decide their own request (兼務の禁止)"), actor.id);
+            else if (strcmp(why, "outside-unit") == 0)
+                cli_error(_("%s (%s of %s) may not decide for %s, of another unit"), actor.id,
+                          actor.role, *actor.unit ? actor.unit : "-", q.requester);
+            else
+                cli_error(_("%s (%s) may not decide this: the policy names %s"), actor.id,
+                          actor.role, role ? role : "-");
+            rc = EX_NOPERM;
+        } else if (r == -EBUSY) {
             cli_error(_("request %lld was decided meanwhile"), (long long)req);
             rc = EX_TEMPFAIL;
         } else if (r < 0) {
@@ -576,6 +445,7 @@ decide(struct cli *c, bool approve)
     }
     mamori_arena_free(a);
     mamori_instance_close(inst);
+    mamori_policy_free(p);
     return rc;
 }
 
@@ -589,63 +459,6 @@ int
 cmd_quarantine_deny(struct cli *c)
 {
     return decide(c, false);
-}
-
-static int deliver(struct cli *c, struct mamori_instance *inst,
-                   const struct mamori_store_request *q, const struct mamori_store_original *o,
-                   const struct mamori_store_person *me, const char *data, size_t len);
-
-/* The mail that carries a released original to its recipient: a Japanese-first note and the
- * original as an attachment (base64: the original may hold any bytes). */
-static int
-compose_release(const struct mamori_store_request *q, const struct mamori_store_original *o,
-                const char *from, const char *to, const char *data, size_t len,
-                struct mamori_buf *out)
-{
-    char subject[512];
-    snprintf(subject, sizeof(subject), "【原本 / original】%s", o->subject);
-    struct mamori_buf subj, body;
-    mamori_buf_init(&subj, 4096);
-    mamori_buf_init(&body, 8192);
-    int r = mamori_rfc2047_encode(subject, strlen(subject), 9, &subj);
-    if (r == 0)
-        r = mamori_buf_printf(
-            &body,
-            "申請 %lld により、%s の承認を得て、clamd の検査で問題が見つからなかった原本を"
-            "添付ファイル original.eml としてお届けします。\n差出人: %s\n原本: %s\n\n"
-            "The original of request %lld, approved by %s and found clean by clamd, is "
-            "attached as original.eml.\nSender: %s\nOriginal: %s\n",
-            (long long)q->id, q->decided_by, o->sender, o->id, (long long)q->id, q->decided_by,
-            o->sender, o->id);
-    char date[64];
-    time_t now = (time_t)(mamori_now_us() / 1000000);
-    struct tm tm;
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", gmtime_r(&now, &tm));
-    if (r == 0)
-        r = mamori_buf_printf(
-            out,
-            "From: mamori <%s>\nTo: <%s>\nSubject: %s\nDate: %s\n"
-            "Message-ID: <release.%lld.%lld@mamori>\nMIME-Version: 1.0\n"
-            "Auto-Submitted: auto-generated\nX-Mamori-Release: request=%lld "
-            "original=%s\nContent-Type: multipart/mixed; boundary=\"mamori-r\"\n\n"
-            "--mamori-r\nContent-Type: text/plain; charset=UTF-8\n"
-            "Content-Transfer-Encoding: base64\n\n",
-            from, to, subj.data, date, (long long)q->id, (long long)mamori_now_us(),
-            (long long)q->id, o->id);
-    if (r == 0)
-        r = mamori_base64_lines(body.data, body.len, out);
-    if (r == 0)
-        r = mamori_buf_puts(out,
-                            "--mamori-r\nContent-Type: application/octet-stream; "
-                            "name=\"original.eml\"\nContent-Disposition: attachment; "
-                            "filename=\"original.eml\"\nContent-Transfer-Encoding: base64\n\n");
-    if (r == 0)
-        r = mamori_base64_lines(data, len, out);
-    if (r == 0)
-        r = mamori_buf_puts(out, "--mamori-r--\n");
-    mamori_buf_done(&subj);
-    mamori_buf_done(&body);
-    return r;
 }
 
 int
@@ -676,66 +489,72 @@ cmd_quarantine_release(struct cli *c)
         return rc;
     struct mamori_arena *a = mamori_arena_new(1 << 20);
     struct mamori_store_person me;
-    struct mamori_store_request q;
+    struct mamori_store_request q = {0};
     struct mamori_store_original o;
+    struct mamori_gateway_config conf = {0};
     char *data = NULL;
     size_t len = 0;
     rc = cli_actor(c, inst, a, &me);
-    int r = 0;
+    if (rc == 0 && c->deliver && !*me.mail) {
+        cli_error(_("%s has no mail address (mamori user add --mail)"), me.id);
+        rc = EX_DATAERR;
+    }
+    if (rc == 0)
+        rc = load_daemon_conf(inst, &conf);
+    if (rc == 0 && c->deliver && !conf.mail_relay) {
+        cli_error(_("no mail_relay in %s: mail delivery is not set up"), inst->daemon_conf_path);
+        rc = EX_CONFIG;
+    }
     if (rc == 0) {
-        r = mamori_store_request_get(inst->store, req, a, &q);
-        if (r == -ENOENT) {
+        const char *why = NULL;
+        int r = mamori_release_open(inst, &me, req, a, &q, &o, &data, &len, &why);
+        if (r == -ENOENT && !q.id) {
             cli_error(_("no request %lld"), (long long)req);
             rc = EX_DATAERR;
-        } else if (r < 0) {
-            cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-            rc = cli_exit_code(r);
-        } else if (strcmp(q.requester, me.id) != 0) {
+        } else if (r == MAMORI_E_DENIED) {
             cli_error(_("only %s, who asked for it, may receive request %lld"), q.requester,
                       (long long)req);
             rc = EX_NOPERM;
-        } else if (strcmp(q.state, "approved") != 0) {
+        } else if (r == -EALREADY) {
             cli_error(_("request %lld is %s, not approved"), (long long)req, q.state);
             rc = EX_DATAERR;
-        }
-    }
-    if (rc == 0) {
-        r = mamori_store_original_get(inst->store, q.original, a, &o);
-        if (r == 0)
-            r = mamori_quarantine_get(inst->quarantine_dir, inst->quarantine_key_path, q.original,
-                                      o.sealed_key, o.sealed_key_len, &data, &len);
-        if (r < 0) {
+        } else if (r < 0) {
             cli_error(_("the original %s cannot be read: %s"), q.original, mamori_strerror(r));
             rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
         }
     }
     if (rc == 0) {
         /* The clamd of mamorid.conf; nothing is released on any doubt. */
-        struct mamori_gateway_config conf;
-        r = load_daemon_conf(inst, &conf) ? MAMORI_E_INVALID : 0;
-        enum mamori_scan_verdict v = MAMORI_SCAN_FOUND;
         char found[256] = "";
-        if (r == 0) {
-            r = mamori_clamd_scan(conf.clamd, data, len, 60000, &v, found, sizeof(found));
-            if (r < 0)
-                cli_error(_("cannot scan with clamd (%s): %s; nothing was released"), conf.clamd,
-                          mamori_strerror(r));
-            mamori_gateway_config_done(&conf);
-        }
-        if (r < 0) {
-            record_step(inst, me.id, "quarantine.release", req, q.original, "tempfail",
-                        "scan-unavailable", false);
+        int r = mamori_release_scan(inst, conf.clamd, &me, &q, data, len, found, sizeof(found));
+        if (r == -EAGAIN) {
+            cli_error(_("cannot scan with clamd (%s); nothing was released"), conf.clamd);
             rc = EX_TEMPFAIL;
-        } else if (v == MAMORI_SCAN_FOUND) {
-            r = transition(inst, &q, "refused", me.id, "quarantine.release", found);
+        } else if (r == MAMORI_E_FOUND) {
             cli_error(_("clamd found %s in the original: it is not released"), found);
-            rc = r < 0 ? cli_exit_code(r) : 1;
+            rc = 1;
+        } else if (r < 0) {
+            cli_error(_("cannot record the scan: %s"), mamori_strerror(r));
+            rc = cli_exit_code(r);
         } else if (c->deliver) {
-            rc = deliver(c, inst, &q, &o, &me, data, len);
+            char err[512] = "";
+            r = mamori_release_deliver(inst, conf.mail_relay, &me, &q, &o, data, len, err,
+                                       sizeof(err));
+            if (r == -EAGAIN) {
+                cli_error(_("the MTA (%s) did not take the mail: %s"), conf.mail_relay,
+                          *err ? err : _("no answer"));
+                rc = EX_TEMPFAIL;
+            } else if (r < 0) {
+                cli_error(_("cannot record the release: %s"), mamori_strerror(r));
+                rc = cli_exit_code(r);
+            } else {
+                printf(_("request %lld: the original (clamd: clean) was mailed to %s\n"),
+                       (long long)q.id, me.mail);
+            }
         } else {
             r = mamori_fs_write_atomic(c->output, data, len, 0600);
             if (r == 0)
-                r = transition(inst, &q, "released", me.id, "quarantine.release", "clean");
+                r = mamori_release_done(inst, &me, &q, "clean");
             if (r < 0) {
                 cli_error(_("cannot release to %s: %s"), c->output, mamori_strerror(r));
                 unlink(c->output);
@@ -750,6 +569,7 @@ cmd_quarantine_release(struct cli *c)
         explicit_bzero(data, len);
         free(data);
     }
+    mamori_gateway_config_done(&conf);
     mamori_arena_free(a);
     mamori_instance_close(inst);
     return rc;
@@ -797,53 +617,3 @@ cmd_quarantine_requests(struct cli *c)
     return cli_list(c, walk_requests, NULL);
 }
 
-/* Mails a clean original into the requester's LGWAN mailbox through mail_relay. */
-static int
-deliver(struct cli *c, struct mamori_instance *inst, const struct mamori_store_request *q,
-        const struct mamori_store_original *o, const struct mamori_store_person *me,
-        const char *data, size_t len)
-{
-    if (!*me->mail) {
-        cli_error(_("%s has no mail address (mamori user add --mail)"), me->id);
-        return EX_DATAERR;
-    }
-    struct mamori_gateway_config conf;
-    if (load_daemon_conf(inst, &conf))
-        return EX_CONFIG;
-    int r, rc = 0;
-    if (!conf.mail_relay) {
-        cli_error(_("no mail_relay in %s: mail delivery is not set up"), inst->daemon_conf_path);
-        rc = EX_CONFIG;
-    }
-    char host[256] = "localhost", from[300];
-    gethostname(host, sizeof(host) - 1);
-    snprintf(from, sizeof(from), "mamori-noreply@%s", host);
-    struct mamori_buf msg;
-    mamori_buf_init(&msg, len * 2 + (1 << 16));
-    if (rc == 0 && (r = compose_release(q, o, from, me->mail, data, len, &msg)) < 0) {
-        cli_error(_("cannot compose the mail: %s"), mamori_strerror(r));
-        rc = EX_SOFTWARE;
-    }
-    if (rc == 0) {
-        char err[512];
-        r = mamori_smtp_send(conf.mail_relay, host, from, me->mail, msg.data, msg.len, 60000, err,
-                             sizeof(err));
-        if (r < 0) {
-            cli_error(_("the MTA (%s) did not take the mail: %s %s"), conf.mail_relay,
-                      mamori_strerror(r), err);
-            record_step(inst, me->id, "quarantine.release", q->id, q->original, "tempfail",
-                        "delivery-failed", false);
-            rc = EX_TEMPFAIL;
-        } else if ((r = transition(inst, q, "released", me->id, "quarantine.release",
-                                   "clean; mailed")) < 0) {
-            cli_error(_("cannot record the release: %s"), mamori_strerror(r));
-            rc = cli_exit_code(r);
-        } else {
-            printf(_("request %lld: the original (clamd: clean) was mailed to %s\n"),
-                   (long long)q->id, me->mail);
-        }
-    }
-    mamori_buf_done(&msg);
-    mamori_gateway_config_done(&conf);
-    return rc;
-}

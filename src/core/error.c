@@ -25,6 +25,8 @@ mamori_strerror(int r)
         return _("unknown format or schema version");
     case MAMORI_E_DENIED:
         return _("not permitted for this person");
+    case MAMORI_E_FOUND:
+        return _("the scanner found malware");
     default:
         break;
     }

@@ -38,6 +38,9 @@ struct mamori_store_ops {
                          const char *password_hash);
     int (*person_set_totp)(struct mamori_store *s, const char *id, const uint8_t *sealed,
                            size_t len);
+    int (*person_note_login)(struct mamori_store *s, const char *id, bool ok, int64_t now_us,
+                             const char *from, int64_t lock_after, int64_t locked_until_us);
+    int (*person_set_must_change)(struct mamori_store *s, const char *id, bool must);
     int (*request_insert)(struct mamori_store *s, const struct mamori_store_request *r,
                           int64_t *ret_id);
     int (*request_get)(struct mamori_store *s, int64_t id, struct mamori_arena *arena,

@@ -49,6 +49,9 @@ enum stmt_id {
     ST_DEVICE_PUT,
     ST_DEVICE_ITER,
     ST_PERSON_UPDATE,
+    ST_PERSON_LOGIN_OK,
+    ST_PERSON_LOGIN_FAIL,
+    ST_PERSON_MUST_CHANGE,
     ST_MAX,
 };
 
@@ -57,7 +60,8 @@ enum stmt_id {
     "message_id, subject, verdict"
 
 #define PERSON_COLUMNS                                                                             \
-    "id, name, role, unit, mail, password_hash, disabled, created_us, totp_sealed"
+    "id, name, role, unit, mail, password_hash, disabled, created_us, totp_sealed, "                \
+    "failed_logins, locked_until_us, last_login_us, last_login_from, must_change_password"
 #define REQUEST_COLUMNS                                                                            \
     "id, original, requester, reason, state, decided_by, note, created_us, expires_us, "           \
     "decided_us"
@@ -115,6 +119,12 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_PERSON_UPDATE] = "UPDATE person SET role = coalesce(?2, role), unit = coalesce(?3, unit), "
                          "password_hash = coalesce(?4, password_hash) WHERE id = ?1",
     [ST_PERSON_TOTP] = "UPDATE person SET totp_sealed = ?2 WHERE id = ?1",
+    [ST_PERSON_LOGIN_OK] = "UPDATE person SET failed_logins = 0, locked_until_us = 0, "
+                           "last_login_us = ?2, last_login_from = ?3 WHERE id = ?1",
+    [ST_PERSON_LOGIN_FAIL] = "UPDATE person SET failed_logins = failed_logins + 1, "
+                             "locked_until_us = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 "
+                             "ELSE locked_until_us END WHERE id = ?1",
+    [ST_PERSON_MUST_CHANGE] = "UPDATE person SET must_change_password = ?2 WHERE id = ?1",
     [ST_DENY_ITER] = "SELECT rule, src, dst, proto, dport, count, first_us, last_us "
                      "FROM deny_tally ORDER BY last_us DESC, rule, src, dst, proto, dport",
 };
@@ -212,6 +222,13 @@ static const char *const migrations[] = {
     "  created_us INTEGER NOT NULL"
     ") STRICT;"
     "PRAGMA user_version = 6;",
+    /* 7: the console's sign-in state of persons: lockout, last sign-in, first-login change. */
+    "ALTER TABLE person ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE person ADD COLUMN locked_until_us INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE person ADD COLUMN last_login_us INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE person ADD COLUMN last_login_from TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE person ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;"
+    "PRAGMA user_version = 7;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -779,6 +796,12 @@ person_row(sqlite3_stmt *st, struct mamori_arena *arena, struct mamori_store_per
         p->totp_sealed = copy ? copy : t;
         p->totp_sealed_len = tl;
     }
+    p->failed_logins = sqlite3_column_int64(st, 9);
+    p->locked_until_us = sqlite3_column_int64(st, 10);
+    p->last_login_us = sqlite3_column_int64(st, 11);
+    if (!(p->last_login_from = column_text(st, 12, arena)))
+        return -ENOMEM;
+    p->must_change_password = sqlite3_column_int(st, 13) != 0;
     return 0;
 }
 
@@ -859,6 +882,37 @@ sqlite_person_set_totp(struct mamori_store *base, const char *id, const uint8_t 
         return r;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, sealed, (int)len, SQLITE_STATIC);
+    return step_changed(impl(base), st, -ENOENT);
+}
+
+static int
+sqlite_person_note_login(struct mamori_store *base, const char *id, bool ok, int64_t now_us,
+                         const char *from, int64_t lock_after, int64_t locked_until_us)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ok ? ST_PERSON_LOGIN_OK : ST_PERSON_LOGIN_FAIL, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (ok) {
+        sqlite3_bind_int64(st, 2, now_us);
+        sqlite3_bind_text(st, 3, text_or_empty(from), -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_int64(st, 2, lock_after);
+        sqlite3_bind_int64(st, 3, locked_until_us);
+    }
+    return step_changed(impl(base), st, -ENOENT);
+}
+
+static int
+sqlite_person_set_must_change(struct mamori_store *base, const char *id, bool must)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_PERSON_MUST_CHANGE, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, must);
     return step_changed(impl(base), st, -ENOENT);
 }
 
@@ -1076,6 +1130,8 @@ static const struct mamori_store_ops sqlite_ops = {
     .person_set_disabled = sqlite_person_set_disabled,
     .person_update = sqlite_person_update,
     .person_set_totp = sqlite_person_set_totp,
+    .person_note_login = sqlite_person_note_login,
+    .person_set_must_change = sqlite_person_set_must_change,
     .request_insert = sqlite_request_insert,
     .request_get = sqlite_request_get,
     .request_set_state = sqlite_request_set_state,

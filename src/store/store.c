@@ -212,6 +212,19 @@ mamori_store_person_set_totp(struct mamori_store *s, const char *id, const uint8
 }
 
 int
+mamori_store_person_note_login(struct mamori_store *s, const char *id, bool ok, int64_t now_us,
+                               const char *from, int64_t lock_after, int64_t locked_until_us)
+{
+    return s->ops->person_note_login(s, id, ok, now_us, from, lock_after, locked_until_us);
+}
+
+int
+mamori_store_person_set_must_change(struct mamori_store *s, const char *id, bool must)
+{
+    return s->ops->person_set_must_change(s, id, must);
+}
+
+int
 mamori_store_device_put(struct mamori_store *s, const struct mamori_store_device *d)
 {
     return s->ops->device_put(s, d);
