@@ -33,8 +33,13 @@ deps:
 run: deps all
 	scripts/demo $(DEMO)
 
-test: deps $(BUILD)/build.ninja $(BUILD_ASAN)/build.ninja
+test: deps $(BUILD)/build.ninja $(BUILD_ASAN)/build.ninja tests/browser/node_modules
 	tests/run-all $(BUILD) $(BUILD_ASAN)
+
+# playwright-core, pinned in tests/browser/package-lock.json; it drives Debian's Chromium.
+tests/browser/node_modules: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $@
 
 lint: deps $(BUILD)/build.ninja
 	scripts/lint $(BUILD)

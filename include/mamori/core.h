@@ -225,6 +225,9 @@ int mamori_unbase64(const char *in, size_t in_len, uint8_t *out, size_t max, siz
  * asks for English). Programs call it once at start; until then messages are English. */
 void mamori_i18n_init(const char *lang);
 bool mamori_i18n_japanese(void);
+/* Binds the Japanese catalog for dgettext() even when this process speaks English (the
+ * console answers each request in its reader's language). */
+void mamori_i18n_bind(void);
 /* The translation of an English message id. */
 const char *mamori_gettext(const char *msgid) __attribute__((format_arg(1)));
 #define _(s)  mamori_gettext(s)

@@ -45,14 +45,15 @@ struct mamori_gateway_config {
     char *milter[MAMORI_GATEWAY_MAX_LISTENERS]; /* "unix:PATH" (relative to DIR) or
                                                  * "inet:HOST:PORT" */
     size_t n_milter;
-    unsigned workers;        /* default 2 */
-    unsigned worker_jobs;    /* default 1000 */
-    unsigned worker_timeout; /* seconds, default 30 */
-    char *console, *upload;  /* host:port (the console issue) */
-    char *clamd;             /* clamd's socket, default unix:/run/clamav/clamd.ctl */
-    char *mail_relay;        /* the LGWAN-side MTA mamori's own mail goes through (released
-                              * originals, alerts); none by default */
-    char *alert_mail;        /* who receives alerts by mail (through mail_relay), or NULL */
+    unsigned workers;         /* default 2 */
+    unsigned worker_jobs;     /* default 1000 */
+    unsigned worker_timeout;  /* seconds, default 30 */
+    char *console, *upload;   /* host:port of the console's LGWAN and internet faces */
+    char *tls_cert, *tls_key; /* the console's TLS certificate and key (PEM, absolute paths) */
+    char *clamd;              /* clamd's socket, default unix:/run/clamav/clamd.ctl */
+    char *mail_relay;         /* the LGWAN-side MTA mamori's own mail goes through (released
+                               * originals, alerts); none by default */
+    char *alert_mail;         /* who receives alerts by mail (through mail_relay), or NULL */
 };
 
 /* Reads a configuration file: `key = value` lines, '#' comments. Unknown keys and bad values

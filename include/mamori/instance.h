@@ -19,6 +19,8 @@
 #ifndef MAMORI_INSTANCE_H
 #define MAMORI_INSTANCE_H
 
+#include <time.h>
+
 #include "mamori/auditlog.h"
 #include "mamori/core.h"
 #include "mamori/policy.h"
@@ -54,6 +56,14 @@ int mamori_policy_load_file(const char *path, int32_t today, struct mamori_polic
 typedef int (*mamori_store_op)(struct mamori_store *s, void *ctx);
 int mamori_instance_apply(struct mamori_instance *inst, mamori_store_op op, void *ctx,
                           struct mamori_record *rec);
+/* Second factors (TOTP, RFC 6238; src/instance/totp.c). open: the person's secret (-ENOENT
+ * when none is enrolled); check: 0 when code is valid now (the current 30-second step or one
+ * either side), MAMORI_E_DENIED when not. */
+#define MAMORI_TOTP_SECRET_LEN 20 /* RFC 4226: 160 bits */
+int mamori_instance_totp_open(struct mamori_instance *inst, const struct mamori_store_person *p,
+                              uint8_t secret[MAMORI_TOTP_SECRET_LEN]);
+int mamori_instance_totp_check(struct mamori_instance *inst, const struct mamori_store_person *p,
+                               const char *code, time_t now);
 /* Appends one record to the instance's audit log. */
 int mamori_instance_record(struct mamori_instance *inst, struct mamori_record *rec);
 

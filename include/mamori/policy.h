@@ -263,6 +263,17 @@ struct mamori_monitoring {
     int64_t alert_window_seconds; /* within this many seconds; default 60 */
 };
 
+/* The console's sign-in rules (privileged: every role but staff and system_staff). */
+enum mamori_totp_rule { MAMORI_TOTP_PRIVILEGED, MAMORI_TOTP_EVERYONE };
+struct mamori_console_rules {
+    int64_t totp;                                    /* enum mamori_totp_rule */
+    int64_t lockout_after, lockout_after_privileged; /* failures; default 5 and 3 */
+    int64_t lockout_minutes;                         /* default 15 */
+    int64_t idle_minutes, idle_minutes_privileged;   /* default 30 and 15 */
+    int64_t session_hours, session_hours_privileged; /* absolute; default 10 and 4 */
+};
+bool mamori_role_privileged(const char *role);
+
 struct mamori_policy {
     struct mamori_arena *arena;
     int64_t version;
@@ -302,6 +313,7 @@ struct mamori_policy {
     struct mamori_sanitize sanitize;
     struct mamori_retention retention;
     struct mamori_monitoring monitoring;
+    struct mamori_console_rules console;
     struct {
         struct mamori_text held;
         struct mamori_text removed;
@@ -362,6 +374,9 @@ const char *mamori_axis_name(enum mamori_axis_id a, bool ja);
 const char *mamori_clause_title(const char *clause);
 /* A display name in the requested language, falling back to the other one. */
 const char *mamori_text_get(const struct mamori_text *t, bool ja);
+/* A role's or unit's name for people (the id itself when unknown). */
+const char *mamori_role_title(const struct mamori_policy *p, const char *id, bool ja);
+const char *mamori_unit_title(const struct mamori_policy *p, const char *id, bool ja);
 
 /* ---- flow decisions --------------------------------------------------------------------- */
 

@@ -616,4 +616,3 @@ cmd_quarantine_requests(struct cli *c)
 {
     return cli_list(c, walk_requests, NULL);
 }
-

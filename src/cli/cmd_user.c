@@ -70,7 +70,11 @@ static int
 op_person_update(struct mamori_store *s, void *ctx)
 {
     struct person_op *o = ctx;
-    return mamori_store_person_update(s, o->id, o->role, o->unit, o->hash);
+    int r = mamori_store_person_update(s, o->id, o->role, o->unit, o->hash);
+    /* A password an administrator set is changed by its owner at the next sign-in. */
+    if (r == 0 && o->hash)
+        r = mamori_store_person_set_must_change(s, o->id, true);
+    return r;
 }
 
 static int
@@ -173,7 +177,9 @@ cmd_user_add(struct cli *c)
                                          .unit = c->unit ? c->unit : "",
                                          .mail = c->mail ? c->mail : "",
                                          .password_hash = hash,
-                                         .created_us = mamori_now_us()};
+                                         .created_us = mamori_now_us(),
+                                         /* set by someone else: changed at first sign-in */
+                                         .must_change_password = n > 0};
         struct mamori_buf d;
         mamori_buf_init(&d, 4096);
         struct mamori_json j;
@@ -225,6 +231,12 @@ person_json(struct mamori_json *j, const struct mamori_store_person *p)
     mamori_json_kv_string(j, "mail", p->mail);
     mamori_json_kv_bool(j, "disabled", p->disabled);
     mamori_json_kv_int(j, "created_us", p->created_us);
+    mamori_json_kv_bool(j, "second_factor", p->totp_sealed != NULL);
+    mamori_json_kv_bool(j, "must_change_password", p->must_change_password);
+    mamori_json_kv_int(j, "failed_sign_ins", p->failed_logins);
+    mamori_json_kv_int(j, "locked_until_us", p->locked_until_us);
+    mamori_json_kv_int(j, "last_sign_in_us", p->last_login_us);
+    mamori_json_kv_string(j, "last_sign_in_from", p->last_login_from);
     mamori_json_object_end(j);
 }
 
@@ -332,7 +344,7 @@ cmd_user_disable(struct cli *c)
 
 /* ---- TOTP (the second factor; pam_oath on My Number zone terminals reads users.oath) ------ */
 
-#define TOTP_SECRET_LEN 20 /* RFC 4226: 160 bits */
+#define TOTP_SECRET_LEN MAMORI_TOTP_SECRET_LEN
 
 int
 cmd_user_enrol_totp(struct cli *c)
@@ -396,18 +408,6 @@ cmd_user_enrol_totp(struct cli *c)
     return rc;
 }
 
-/* The person's TOTP secret, opened. */
-static int
-open_totp(struct mamori_instance *inst, const struct mamori_store_person *p,
-          uint8_t secret[TOTP_SECRET_LEN])
-{
-    if (!p->totp_sealed)
-        return -ENOENT;
-    if (p->totp_sealed_len != TOTP_SECRET_LEN + MAMORI_SEAL_OVERHEAD)
-        return MAMORI_E_TAMPERED;
-    return mamori_unseal(inst->secrets_key_path, p->totp_sealed, p->totp_sealed_len, secret);
-}
-
 int
 cmd_user_verify_totp(struct cli *c)
 {
@@ -417,20 +417,16 @@ cmd_user_verify_totp(struct cli *c)
         return rc;
     struct mamori_arena *a = mamori_arena_new(1 << 16);
     struct mamori_store_person p;
-    uint8_t secret[TOTP_SECRET_LEN];
     int r = mamori_store_person_get(inst->store, c->args[0], a, &p);
     if (r == 0)
-        r = open_totp(inst, &p, secret);
-    if (r < 0) {
+        r = mamori_instance_totp_check(inst, &p, c->args[1], time(NULL));
+    if (r < 0 && r != MAMORI_E_DENIED) {
         cli_error(r == -ENOENT ? _("%s has no second factor enrolled (or is unknown)")
                                : _("cannot open the second factor of %s"),
                   c->args[0]);
         rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
     } else {
-        /* The current 30-second step, and one either side for clock drift (RFC 6238 §5.2). */
-        int pos = oath_totp_validate((const char *)secret, sizeof(secret), time(NULL), 30, 0, 1,
-                                     c->args[1]);
-        bool ok = pos >= 0;
+        bool ok = r == 0;
         struct mamori_record rec = {.actor = p.id,
                                     .action = "user.totp-verify",
                                     .object = p.id,
@@ -442,7 +438,6 @@ cmd_user_verify_totp(struct cli *c)
         printf("%s\n", ok ? _("valid") : _("not valid"));
         rc = ok ? 0 : 1;
     }
-    sodium_memzero(secret, sizeof(secret));
     mamori_arena_free(a);
     mamori_instance_close(inst);
     return rc;
@@ -463,7 +458,7 @@ oath_cb(void *ctx, const struct mamori_store_person *p)
         return 0;
     uint8_t secret[TOTP_SECRET_LEN];
     char hex[2 * TOTP_SECRET_LEN + 1];
-    int r = open_totp(o->inst, p, secret);
+    int r = mamori_instance_totp_open(o->inst, p, secret);
     if (r < 0) {
         cli_error(_("cannot open the second factor of %s"), p->id);
         o->err = r;

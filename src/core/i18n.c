@@ -64,6 +64,17 @@ mamori_i18n_init(const char *lang)
     bind_textdomain_codeset(DOMAIN, "UTF-8");
 }
 
+void
+mamori_i18n_bind(void)
+{
+    const char *cur = setlocale(LC_MESSAGES, NULL);
+    if (!cur || strcmp(cur, "C") == 0 || strcmp(cur, "POSIX") == 0)
+        setlocale(LC_MESSAGES, "C.UTF-8");
+    setenv("LANGUAGE", "ja", 1);
+    bindtextdomain(DOMAIN, locale_dir());
+    bind_textdomain_codeset(DOMAIN, "UTF-8");
+}
+
 bool
 mamori_i18n_japanese(void)
 {

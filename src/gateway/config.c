@@ -27,6 +27,8 @@ mamori_gateway_config_done(struct mamori_gateway_config *c)
         free(c->milter[i]);
     free(c->console);
     free(c->upload);
+    free(c->tls_cert);
+    free(c->tls_key);
     free(c->clamd);
     free(c->mail_relay);
     free(c->alert_mail);
@@ -173,6 +175,13 @@ mamori_gateway_config_load(const char *path, struct mamori_gateway_config *ret,
                 if (!(*slot = strdup(value)))
                     e = -ENOMEM;
             }
+        } else if (strcmp(key, "console_tls_cert") == 0 || strcmp(key, "console_tls_key") == 0) {
+            char **slot = key[12] == 'c' ? &c.tls_cert : &c.tls_key;
+            free(*slot);
+            if (*value != '/')
+                e = MAMORI_E_SYNTAX; /* an absolute path: mamorid may run from anywhere */
+            else if (!(*slot = strdup(value)))
+                e = -ENOMEM;
         } else if (strcmp(key, "alert_mail") == 0) {
             const char *at = strchr(value, '@');
             if (!at || at == value || !at[1] || strpbrk(value, " <>,\"\r\n"))

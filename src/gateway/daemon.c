@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "mamori/console.h"
 #include "mamori/gateway.h"
 #include "mamori/milter.h"
 #include "mamori/quarantine.h"
@@ -47,6 +48,7 @@ struct slot {
 
 struct gw {
     struct mamori_instance *inst;
+    struct mamori_console *console; /* NULL when no face is configured */
     const struct mamori_gateway_config *conf;
     /* One original is checked, written and recorded by one thread at a time; different
      * originals in parallel (their fsyncs overlap). */
@@ -658,6 +660,15 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
     pthread_mutex_init(&g->wlock, NULL);
     pthread_cond_init(&g->wcond, NULL);
     int r = 0, sfd = -1;
+    /* Signals are read from a signalfd: blocked here, before any thread starts (the
+     * console's threads inherit the mask). */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     if (!inst->log) {
         gw_log(_("cannot open the audit log for writing (is keys/audit.key readable?)"));
         r = -EACCES;
@@ -672,6 +683,23 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
         gw_log(_("the policy %s does not load; not starting"), inst->policy_path);
         goto out;
     }
+    /* The console first: it binds its catalog (setenv) before any other thread runs. */
+    struct mamori_console_config cc = {.lgwan = conf->console,
+                                       .upload = conf->upload,
+                                       .tls_cert = conf->tls_cert,
+                                       .tls_key = conf->tls_key,
+                                       .clamd = conf->clamd,
+                                       .mail_relay = conf->mail_relay};
+    if ((r = mamori_console_start(inst, &g->lock, &cc, &g->console)) < 0) {
+        gw_log(_("the console does not start (see above); not starting"));
+        goto out;
+    }
+    if (conf->console)
+        gw_log(_("console (LGWAN face) on %s%s"), conf->tls_cert ? "https://" : "http://",
+               conf->console);
+    if (conf->upload)
+        gw_log(_("console (internet face, sign-in and uploads only) on %s%s"),
+               conf->tls_cert ? "https://" : "http://", conf->upload);
     g->n_slots = conf->workers ? conf->workers : 2;
     g->slots = calloc(g->n_slots, sizeof(*g->slots));
     if (!g->slots) {
@@ -687,13 +715,6 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
     if (r < 0)
         goto out;
 
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     sfd = signalfd(-1, &set, SFD_CLOEXEC);
     if (sfd < 0) {
         r = -errno;
@@ -738,7 +759,7 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
             struct signalfd_siginfo si;
             if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
                 if (si.ssi_signo == SIGHUP) {
-                    if (load_policy(g) == 0)
+                    if (load_policy(g) == 0 && mamori_console_reload(g->console) == 0)
                         gw_log(_("policy reloaded"));
                     else
                         gw_log(_("the new policy does not load; keeping the old one"));
@@ -753,6 +774,8 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
                 accept_one(g, i);
     }
     mamori_monitor_stop(mon);
+    mamori_console_stop(g->console);
+    g->console = NULL;
     /* Stop accepting; let messages in progress finish (at most the worker timeout). */
     for (size_t i = 0; i < g->n_listen; i++)
         close(g->listen_fd[i]);
@@ -768,6 +791,7 @@ mamori_gateway_run(struct mamori_instance *inst, const struct mamori_gateway_con
     else
         r = 0;
 out:
+    mamori_console_stop(g->console);
     if (sfd >= 0)
         close(sfd);
     for (size_t i = 0; i < g->n_listen; i++)

@@ -313,6 +313,15 @@ apply_defaults(struct mamori_policy *p)
         p->monitoring.alert_after = 10;
     if (!p->monitoring.alert_window_seconds)
         p->monitoring.alert_window_seconds = 60;
+    struct mamori_console_rules *cr = &p->console;
+    int64_t *slot[] = {&cr->lockout_after,           &cr->lockout_after_privileged,
+                       &cr->lockout_minutes,         &cr->idle_minutes,
+                       &cr->idle_minutes_privileged, &cr->session_hours,
+                       &cr->session_hours_privileged};
+    const int64_t dflt[] = {5, 3, 15, 30, 15, 10, 4};
+    for (size_t i = 0; i < MAMORI_ARRAY_SIZE(slot); i++)
+        if (!*slot[i])
+            *slot[i] = dflt[i];
 }
 
 /* ---- mail from particular senders -------------------------------------------------------- */

@@ -20,6 +20,12 @@ mamori_policy_find_unit(const struct mamori_policy *p, const char *id)
 }
 
 bool
+mamori_role_privileged(const char *role)
+{
+    return strcmp(role, "staff") != 0 && strcmp(role, "system_staff") != 0;
+}
+
+bool
 mamori_unit_within(const struct mamori_policy *p, int unit, int ancestor)
 {
     /* Bounded by the number of units: a cycle (refused by the checker) cannot loop. */

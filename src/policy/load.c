@@ -239,6 +239,22 @@ static const struct field monitoring_fields[] = {
 static const struct objdesc monitoring_desc =
     OBJ_NOPOS(struct mamori_monitoring, N_("monitoring"), monitoring_fields);
 
+static const char *const totp_rule_ids[] = {"privileged", "everyone", NULL};
+#define CR(m) offsetof(struct mamori_console_rules, m)
+static const struct field console_fields[] = {
+    {"totp", F_ENUM, false, CR(totp), 0, totp_rule_ids, 0, 0},
+    {"lockout_after", F_INT, false, CR(lockout_after), 0, NULL, 1, 100},
+    {"lockout_after_privileged", F_INT, false, CR(lockout_after_privileged), 0, NULL, 1, 100},
+    {"lockout_minutes", F_INT, false, CR(lockout_minutes), 0, NULL, 1, 10080},
+    {"idle_minutes", F_INT, false, CR(idle_minutes), 0, NULL, 1, 1440},
+    {"idle_minutes_privileged", F_INT, false, CR(idle_minutes_privileged), 0, NULL, 1, 1440},
+    {"session_hours", F_INT, false, CR(session_hours), 0, NULL, 1, 24},
+    {"session_hours_privileged", F_INT, false, CR(session_hours_privileged), 0, NULL, 1, 24},
+};
+#undef CR
+static const struct objdesc console_desc =
+    OBJ_NOPOS(struct mamori_console_rules, N_("console"), console_fields);
+
 #define P(m) offsetof(struct mamori_policy, m)
 
 static const struct field municipality_fields[] = {
@@ -296,6 +312,7 @@ static const struct field policy_fields[] = {
     {"sanitize", F_OBJ, false, P(sanitize), 0, &sanitize_desc, 0, 0},
     {"retention", F_OBJ, false, P(retention), 0, &retention_desc, 0, 0},
     {"monitoring", F_OBJ, false, P(monitoring), 0, &monitoring_desc, 0, 0},
+    {"console", F_OBJ, false, P(console), 0, &console_desc, 0, 0},
     {"notices", F_OBJ, false, P(notices), 0, &notices_desc, 0, 0},
 };
 #undef P

@@ -302,3 +302,24 @@ mamori_edit_distance(const char *a, const char *b)
     }
     return row[lb];
 }
+
+const char *
+mamori_role_title(const struct mamori_policy *p, const char *id, bool ja)
+{
+    int i = p ? mamori_policy_find_role(p, id) : -1;
+    const char *t = i >= 0 ? mamori_text_get(&p->roles[i].name, ja) : NULL;
+    if (t && *t)
+        return t;
+    for (size_t k = 0; k < mamori_n_builtin_roles; k++)
+        if (strcmp(mamori_builtin_roles[k].id, id) == 0)
+            return ja ? mamori_builtin_roles[k].ja : mamori_builtin_roles[k].en;
+    return id;
+}
+
+const char *
+mamori_unit_title(const struct mamori_policy *p, const char *id, bool ja)
+{
+    int i = p ? mamori_policy_find_unit(p, id) : -1;
+    const char *t = i >= 0 ? mamori_text_get(&p->units[i].name, ja) : NULL;
+    return t && *t ? t : id;
+}

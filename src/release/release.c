@@ -103,13 +103,13 @@ mamori_release_request(struct mamori_instance *inst, const struct mamori_store_p
         r = MAMORI_E_DENIED;
     }
     int64_t now = mamori_now_us(), req = 0;
-    struct mamori_store_request q = {
-        .original = original,
-        .requester = me->id,
-        .reason = reason ? reason : "",
-        .state = "requested",
-        .created_us = now,
-        .expires_us = now + (int64_t)MAMORI_RELEASE_REQUEST_DAYS * 86400 * 1000000};
+    struct mamori_store_request q = {.original = original,
+                                     .requester = me->id,
+                                     .reason = reason ? reason : "",
+                                     .state = "requested",
+                                     .created_us = now,
+                                     .expires_us = now + (int64_t)MAMORI_RELEASE_REQUEST_DAYS *
+                                                             86400 * 1000000};
     if (r == 0)
         r = inst->log ? mamori_store_begin(inst->store) : -EACCES;
     if (r == 0) {
@@ -176,8 +176,8 @@ mamori_release_decide(struct mamori_instance *inst, const struct mamori_policy *
 }
 
 int
-mamori_release_open(struct mamori_instance *inst, const struct mamori_store_person *me,
-                    int64_t req, struct mamori_arena *a, struct mamori_store_request *ret_q,
+mamori_release_open(struct mamori_instance *inst, const struct mamori_store_person *me, int64_t req,
+                    struct mamori_arena *a, struct mamori_store_request *ret_q,
                     struct mamori_store_original *ret_o, char **ret_data, size_t *ret_len,
                     const char **ret_why)
 {
@@ -192,9 +192,8 @@ mamori_release_open(struct mamori_instance *inst, const struct mamori_store_pers
         return -EALREADY;
     r = mamori_store_original_get(inst->store, ret_q->original, a, ret_o);
     if (r == 0)
-        r = mamori_quarantine_get(inst->quarantine_dir, inst->quarantine_key_path,
-                                  ret_q->original, ret_o->sealed_key, ret_o->sealed_key_len,
-                                  ret_data, ret_len);
+        r = mamori_quarantine_get(inst->quarantine_dir, inst->quarantine_key_path, ret_q->original,
+                                  ret_o->sealed_key, ret_o->sealed_key_len, ret_data, ret_len);
     return r;
 }
 
@@ -292,8 +291,7 @@ mamori_release_deliver(struct mamori_instance *inst, const char *relay,
     mamori_buf_init(&msg, len * 2 + (1 << 16));
     int r = compose_release(q, o, from, me->mail, data, len, &msg);
     if (r == 0) {
-        r = mamori_smtp_send(relay, host, from, me->mail, msg.data, msg.len, 60000, err,
-                             err_len);
+        r = mamori_smtp_send(relay, host, from, me->mail, msg.data, msg.len, 60000, err, err_len);
         if (r < 0) {
             record_step(inst, me->id, "quarantine.release", q->id, q->original, "tempfail",
                         "delivery-failed", false);

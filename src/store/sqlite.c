@@ -60,7 +60,7 @@ enum stmt_id {
     "message_id, subject, verdict"
 
 #define PERSON_COLUMNS                                                                             \
-    "id, name, role, unit, mail, password_hash, disabled, created_us, totp_sealed, "                \
+    "id, name, role, unit, mail, password_hash, disabled, created_us, totp_sealed, "               \
     "failed_logins, locked_until_us, last_login_us, last_login_from, must_change_password"
 #define REQUEST_COLUMNS                                                                            \
     "id, original, requester, reason, state, decided_by, note, created_us, expires_us, "           \
@@ -96,7 +96,8 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_ORIG_ITER] = "SELECT " ORIGINAL_COLUMNS " FROM original ORDER BY created_us DESC, id",
     [ST_ORIG_DELETE] = "DELETE FROM original WHERE id = ?1",
     [ST_PERSON_PUT] = "INSERT INTO person(id, name, role, unit, mail, password_hash, disabled, "
-                      "created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                      "created_us, must_change_password) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                      "?9)",
     [ST_PERSON_GET] = "SELECT " PERSON_COLUMNS " FROM person WHERE id = ?1",
     [ST_PERSON_ITER] = "SELECT " PERSON_COLUMNS " FROM person ORDER BY id",
     [ST_PERSON_DISABLE] = "UPDATE person SET disabled = ?2 WHERE id = ?1",
@@ -760,6 +761,7 @@ sqlite_person_put(struct mamori_store *base, const struct mamori_store_person *p
         sqlite3_bind_text(st, 1 + i, text_or_empty(texts[i]), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 7, p->disabled);
     sqlite3_bind_int64(st, 8, p->created_us);
+    sqlite3_bind_int(st, 9, p->must_change_password);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

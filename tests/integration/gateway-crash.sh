@@ -43,6 +43,8 @@ SOCK="$T/sock/milter.sock"
 mkdir -p "$T/sock"
 chmod 755 "$T/sock"
 "$MAMORI" init "$I" >/dev/null
+# The console (its own test, console.sh) stays off: its default ports are not this test's.
+sed -i '/^console =/d; /^upload =/d' "$I/mamorid.conf"
 start_mamorid() {
     readies=$(grep -c "ready" "$T/mamorid.log" 2>/dev/null)
     "$MAMORID" -C "$I" --milter "unix:$SOCK" >>"$T/mamorid.log" 2>&1 &

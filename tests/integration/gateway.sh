@@ -48,6 +48,8 @@ mkdir -p "$T/sock"
 chmod 755 "$T/sock"
 
 "$MAMORI" init "$I" >/dev/null 2>"$T/init.err" || not_ok "mamori init" "$(cat "$T/init.err")"
+# The console (its own test, console.sh) stays off: its default ports are not this test's.
+sed -i '/^console =/d; /^upload =/d' "$I/mamorid.conf"
 check "mamori init writes the daemon configuration with the milter defaults" \
     grep -q '^milter = unix:run/milter.sock, inet:127.0.0.1:8891' "$I/mamorid.conf"
 check "the quarantine key is 32 bytes, mode 0600" \

@@ -1,0 +1,108 @@
+/*
+ * application/x-www-form-urlencoded bodies (mamori/console.h). Hostile input: every byte is
+ * checked, the result is UTF-8 without NULs or it is refused.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mamori/console.h"
+
+static bool
+utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len;
+        uint32_t cp, min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2, cp = c & 0x1f, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3, cp = c & 0x0f, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4, cp = c & 0x07, min = 0x10000;
+        } else {
+            return false;
+        }
+        if (len > n - i)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* Decodes one name or value (s, n) into arena. */
+static int
+decode(const char *s, size_t n, struct mamori_arena *a, const char **ret)
+{
+    char *out = mamori_arena_alloc(a, n + 1);
+    if (!out)
+        return -ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            out[k++] = ' ';
+        } else if (s[i] == '%') {
+            if (n - i < 3)
+                return MAMORI_E_SYNTAX;
+            int hi = mamori_hex_digit(s[i + 1]), lo = mamori_hex_digit(s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return MAMORI_E_SYNTAX;
+            out[k++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else {
+            out[k++] = s[i];
+        }
+    }
+    out[k] = '\0';
+    if (memchr(out, '\0', k) || !utf8_valid((const unsigned char *)out, k))
+        return MAMORI_E_SYNTAX;
+    *ret = out;
+    return 0;
+}
+
+int
+mamori_form_parse(const char *body, size_t len, struct mamori_arena *a, struct mamori_form *ret)
+{
+    struct mamori_form f = {0};
+    size_t i = 0;
+    while (i < len) {
+        const char *amp = memchr(body + i, '&', len - i);
+        size_t end = amp ? (size_t)(amp - body) : len;
+        if (end > i) {
+            if (f.n == MAMORI_FORM_MAX_FIELDS)
+                return MAMORI_E_LIMIT;
+            const char *eq = memchr(body + i, '=', end - i);
+            size_t name_end = eq ? (size_t)(eq - body) : end;
+            int r = decode(body + i, name_end - i, a, &f.name[f.n]);
+            if (r == 0)
+                r = eq ? decode(eq + 1, end - name_end - 1, a, &f.value[f.n])
+                       : decode("", 0, a, &f.value[f.n]);
+            if (r < 0)
+                return r;
+            f.n++;
+        }
+        i = end + 1;
+    }
+    *ret = f;
+    return 0;
+}
+
+const char *
+mamori_form_get(const struct mamori_form *f, const char *name)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->name[i], name) == 0)
+            return f->value[i];
+    return NULL;
+}

@@ -1,0 +1,93 @@
+/* The console's server and pages, shared between server.c and pages.c. */
+#ifndef MAMORI_CONSOLE_INTERNAL_H
+#define MAMORI_CONSOLE_INTERNAL_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sodium.h>
+
+#include "mamori/console.h"
+#include "mamori/policy.h"
+
+#define FORM_MAX_BYTES          ((size_t)64 * 1024) /* a form body larger than this is refused (413) */
+#define PASSWORD_MIN_CHARS      12   /* a new password has at least this many characters */
+#define TOTP_TRIES              3    /* wrong codes in one sign-in before it starts over */
+#define SESSIONS_MAX            4096 /* concurrent sessions; the least recently used ends */
+#define PAGE_ROWS               100  /* rows per page in long lists */
+#define CONNECTIONS_MAX         256  /* open connections per face */
+#define CONNECTIONS_PER_ADDRESS 64   /* ... of which one address may hold */
+#define CONNECTION_IDLE_S       15   /* a connection silent this long is closed */
+
+struct console {
+    struct mamori_instance *inst;
+    pthread_mutex_t *lock; /* the daemon's: the store and the audit log */
+    pthread_rwlock_t policy_lock;
+    struct mamori_policy *policy;
+    struct mamori_sessions *sessions;
+    struct mamori_throttle *throttle;
+    struct MHD_Daemon *lgwan, *internet;
+    bool tls;
+    char *clamd, *mail_relay;
+    /* The last "verify now" (dashboard). */
+    pthread_mutex_t verify_lock;
+    bool verified, verify_ok;
+    int64_t verify_us;
+    uint64_t verify_records;
+    char verify_message[512];
+    /* A hash of a random password: unknown user IDs cost the same work as known ones. */
+    char dummy_hash[crypto_pwhash_STRBYTES];
+};
+
+/* One request, from its first byte to its response. */
+struct req {
+    struct console *c;
+    struct MHD_Connection *conn;
+    char face; /* 'l' LGWAN, 'i' internet */
+    const char *method, *url;
+    bool post, api;
+    struct mamori_buf body;
+    bool body_too_big;
+    struct mamori_arena *a;
+    struct mamori_form form;
+    const struct mamori_policy *pol; /* read-locked while the request is answered */
+    struct mamori_session sess;
+    bool signed_in; /* sess holds an ACTIVE session */
+    bool ja, wareki;
+    char addr[64];
+    /* The response. */
+    unsigned status;
+    struct mamori_buf out;
+    const char *ctype;
+    const char *location;
+    const char *disposition;
+    char set_cookie[2][256];
+};
+
+/* Translation for this request: Japanese (the catalog) or the English message id. */
+const char *console_tr(const struct req *rq, const char *msgid);
+#define T(rq, s) console_tr((rq), (s))
+
+/* Dates in JST: "2026-11-29 17:05" or 和暦 "令和8年11月29日 17:05". */
+void console_time(const struct req *rq, int64_t us, char *buf, size_t len);
+
+/* Page frame and common pieces (pages.c). */
+void page_begin(struct req *rq, struct mamori_html *h, const char *title);
+void page_end(struct req *rq, struct mamori_html *h);
+void csrf_field(struct req *rq, struct mamori_html *h);
+void notice(struct mamori_html *h, const char *cls, const char *text);
+/* A whole page with one message (errors, refusals), with status. */
+void page_message(struct req *rq, unsigned status, const char *title, const char *text);
+
+/* Records an event in the audit log under the daemon's lock. */
+int console_record(struct req *rq, const char *action, const char *object, const char *decision,
+                   const char *clause, const char *details_json);
+
+/* The person signed in (fresh from the store): 0, or -ENOENT / disabled → -EACCES. */
+int console_me(struct req *rq, struct mamori_store_person *ret);
+
+/* Routes of the LGWAN face after sign-in (pages.c): true when handled. */
+bool pages_route(struct req *rq);
+/* May role see the audit log? */
+bool console_role_audits(const char *role);
+
+#endif

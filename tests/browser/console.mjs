@@ -1,0 +1,209 @@
+// The console clicked through in Debian's Chromium (playwright-core drives it; no browser is
+// downloaded). tests/integration/console.sh sets the stage: a running mamorid with originals,
+// persons and second factors. Prints TAP lines numbered from --start and writes "N FAILED" to
+// --count-file; screenshots of the main pages go to --shots.
+//
+// The flow: a staff member's first sign-in (forced password change), a hostile subject shown
+// as text, asking for an original, a CSRF-less POST refused, another unit's original refused;
+// the approver signs in with TOTP, cannot approve their own request (兼務の禁止), approves the
+// staff member's; the staff member downloads the original (its bytes are its name); the
+// auditor verifies the audit log.
+import { chromium } from 'playwright-core';
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const argv = process.argv.slice(2);
+const arg = (name) => argv[argv.indexOf('--' + name) + 1];
+const L = arg('lgwan');
+const PW = arg('password');
+const shots = arg('shots');
+let n = Number(arg('start'));
+let failed = 0;
+
+function tap(ok, what, detail = '') {
+  n += 1;
+  if (ok) {
+    console.log(`ok ${n} - ${what}`);
+  } else {
+    failed += 1;
+    console.log(`not ok ${n} - ${what}`);
+    for (const line of String(detail).split('\n').slice(0, 8)) console.log(`# ${line}`);
+  }
+  return ok;
+}
+
+function base32(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of s.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+function totp(user) {
+  const key = base32(readFileSync(join(arg('totp-dir'), 'totp.' + user), 'utf8').trim());
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+// Passwords the HTTP probes changed at those persons' first sign-in.
+let changed = {};
+try {
+  changed = JSON.parse(readFileSync(join(arg('totp-dir'), 'passwords.json'), 'utf8'));
+} catch {}
+const pw = (user) => changed[user] || PW;
+const originals = JSON.parse(readFileSync(arg('originals'), 'utf8'));
+const orig = (fragment) => originals.find((o) => o.subject.includes(fragment));
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+});
+let dialogs = 0;
+
+async function person() {
+  const ctx = await browser.newContext({ acceptDownloads: true, locale: 'ja-JP' });
+  const page = await ctx.newPage();
+  page.on('dialog', async (d) => {
+    dialogs += 1;
+    await d.dismiss();
+  });
+  return { ctx, page };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+}
+
+async function signIn(page, user, password, code) {
+  await page.goto(L + '/login');
+  await page.fill('input[name=user]', user);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  if (code && page.url().endsWith('/login/totp')) {
+    await shot(page, '02-totp');
+    await page.fill('input[name=code]', totp(user));
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  }
+  if (code && page.url().endsWith('/password')) {
+    // A first sign-in the HTTP probes did not do: the person chooses a password.
+    await page.fill('input[name=current]', password);
+    await page.fill('input[name=new]', user + ' in the browser');
+    await page.fill('input[name=again]', user + ' in the browser');
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  }
+}
+
+try {
+  // ---- ito, a staff member of the care insurance division: first sign-in -------------------
+  const ito = await person();
+  await signIn(ito.page, 'ito', PW);
+  tap(ito.page.url().endsWith('/password'), 'first sign-in leads to the password change', ito.page.url());
+  await shot(ito.page, '01-password-change');
+  await ito.page.fill('input[name=current]', PW);
+  await ito.page.fill('input[name=new]', 'ito no himitsu desu');
+  await ito.page.fill('input[name=again]', 'ito no himitsu desu');
+  await Promise.all([ito.page.waitForNavigation(), ito.page.click('main button[type=submit]')]);
+  const dash = await ito.page.textContent('main');
+  tap(dash.includes('ダッシュボード') && dash.includes('パスワードを変更しました'),
+    'the dashboard, in Japanese, says the password was changed', dash.slice(0, 300));
+  await shot(ito.page, '03-dashboard');
+  const cookies = await ito.ctx.cookies();
+  const sc = cookies.find((c) => c.name === 'mamori_session');
+  tap(sc && sc.httpOnly && sc.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict', JSON.stringify(sc));
+  tap(!(await ito.page.evaluate(() => document.cookie)).includes('mamori_session'),
+    'scripts on the page cannot read the session cookie');
+
+  // ---- the hostile subject, shown as text ----------------------------------------------------
+  await ito.page.goto(L + '/quarantine');
+  const hostile = orig('伊藤さんへ');
+  const link = ito.page.locator(`a[href="/quarantine/o/${hostile.id}"]`);
+  const linkText = await link.textContent();
+  tap(linkText.includes('<img src=x onerror=alert(3)>') && linkText.includes('<script>alert(4)</script>'),
+    'a subject with markup is shown as its text', linkText);
+  tap((await ito.page.locator('main img, main script').count()) === 0 && dialogs === 0,
+    'no element came from the subject and no script ran');
+  await shot(ito.page, '04-quarantine');
+
+  // ---- asking for the original -------------------------------------------------------------
+  await Promise.all([ito.page.waitForNavigation(), link.click()]);
+  await shot(ito.page, '05-original');
+  await ito.page.fill('input[name=reason]', '介護認定の資料を確認するため');
+  await Promise.all([ito.page.waitForNavigation(), ito.page.click('main button[type=submit]')]);
+  const mine = await ito.page.textContent('#my-requests');
+  tap(mine.includes(hostile.id) && mine.includes('承認待ち'), 'the request waits for approval', mine);
+
+  // CSRF-less POST from the signed-in browser: refused.
+  const forged = await ito.page.request.post(L + `/quarantine/o/${hostile.id}/request`, {
+    form: { reason: 'forged' },
+  });
+  tap(forged.status() === 403, 'a POST without the CSRF token is refused', forged.status());
+
+  // Another unit's original.
+  const other = orig('見積書');
+  const resp = await ito.page.goto(L + `/quarantine/o/${other.id}`);
+  tap(resp.status() === 403 && (await ito.page.textContent('main')).includes('受信者'),
+    "a staff member cannot open another unit's original", resp.status());
+  await shot(ito.page, '06-refused');
+
+  // ---- yoso, section manager of the same division: TOTP, 兼務の禁止, approval -----------------
+  const yoso = await person();
+  await signIn(yoso.page, 'yoso', pw('yoso'), true);
+  tap(new URL(yoso.page.url()).pathname === '/', 'the section manager signs in with password and TOTP', yoso.page.url());
+  const own = orig('課長自身');
+  await yoso.page.goto(L + `/quarantine/o/${own.id}`);
+  await yoso.page.fill('input[name=reason]', '自分あての原本');
+  await Promise.all([yoso.page.waitForNavigation(), yoso.page.click('main button[type=submit]')]);
+  await yoso.page.goto(L + '/approvals');
+  await shot(yoso.page, '07-approvals');
+  const rows = await yoso.page.textContent('#approvals');
+  tap(rows.includes(hostile.id) && !rows.includes(own.id),
+    "ito's request is offered; the approver's own is not", rows);
+  const me = await (await yoso.page.request.get(L + '/api/v1/quarantine')).json();
+  const ownReq = me.requests.find((r) => r.original === own.id);
+  const csrf = await yoso.page.getAttribute('input[name=csrf]', 'value');
+  const self = await yoso.page.request.post(L + `/approvals/${ownReq.id}/approve`, { form: { csrf } });
+  tap(self.status() === 403 && (await self.text()).includes('兼務の禁止'), 'self-approval is refused (兼務の禁止)', self.status());
+  const row = yoso.page.locator('#approvals tr', { hasText: hostile.id });
+  await Promise.all([yoso.page.waitForNavigation(), row.locator('button', { hasText: '承認' }).first().click()]);
+  tap((await yoso.page.textContent('main')).includes('記録しました'), 'the approval is recorded');
+
+  // ---- ito downloads the original -----------------------------------------------------------
+  await ito.page.goto(L + '/quarantine');
+  await shot(ito.page, '08-approved');
+  const [download] = await Promise.all([
+    ito.page.waitForEvent('download'),
+    ito.page.locator('#my-requests button', { hasText: 'ダウンロード' }).first().click(),
+  ]);
+  const file = join(shots, 'downloaded.eml');
+  await download.saveAs(file);
+  const hash = 'sha256:' + createHash('sha256').update(readFileSync(file)).digest('hex');
+  tap(hash === hostile.id, 'the downloaded file is the original (its SHA-256 is its name)', hash);
+
+  // ---- the auditor verifies the log ---------------------------------------------------------
+  const kansa = await person();
+  await signIn(kansa.page, 'kansa', pw('kansa'), true);
+  await kansa.page.goto(L + '/audit');
+  const log = await kansa.page.textContent('#records');
+  tap(log.includes('quarantine.approve') && log.includes('console.login'),
+    'the auditor sees approvals and sign-ins in the audit log');
+  await shot(kansa.page, '09-audit');
+  await Promise.all([kansa.page.waitForNavigation(), kansa.page.click('#verify-now')]);
+  tap((await kansa.page.textContent('main')).includes('改ざん'), 'verify now reports the log intact',
+    await kansa.page.textContent('main'));
+  await kansa.page.goto(L + '/');
+  tap((await kansa.page.textContent('#verify-status')).includes('異常なし'), 'the dashboard shows the verification');
+  await shot(kansa.page, '10-dashboard-verified');
+  await Promise.all([kansa.page.waitForNavigation(), kansa.page.click('header button')]);
+  tap(kansa.page.url().endsWith('/login'), 'signing out returns to the sign-in page');
+} catch (e) {
+  tap(false, 'the browser flow ran to the end', e.stack || e);
+} finally {
+  await browser.close();
+}
+writeFileSync(arg('count-file'), `${n} ${failed}\n`);
