@@ -53,6 +53,7 @@ bench: deps all
 	$(BUILD)/bench/bench_auditlog
 	bench/run-mail $(BUILD) 4
 	bench/run-milter $(BUILD) 400
+	bench/run-console $(BUILD) 10
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 7
+#define MAMORI_STORE_SCHEMA_VERSION 8
 
 struct mamori_store;
 
@@ -158,6 +158,17 @@ int mamori_store_original_get(struct mamori_store *s, const char *id, struct mam
                               struct mamori_store_original *ret);
 int mamori_store_original_iterate(struct mamori_store *s, mamori_store_original_cb cb, void *ctx);
 int mamori_store_original_delete(struct mamori_store *s, const char *id);
+/* The originals of which mail is a recipient (any case), newest first: limit rows from
+ * offset, and how many there are in all. */
+int mamori_store_original_page(struct mamori_store *s, const char *mail, int64_t offset,
+                               int64_t limit, mamori_store_original_cb cb, void *ctx,
+                               int64_t *ret_total);
+/* Counts of originals: all, their bytes, those kept since since_us, and of those held. */
+struct mamori_store_original_stats {
+    int64_t count, bytes, since, held_since;
+};
+int mamori_store_original_stats(struct mamori_store *s, int64_t since_us,
+                                struct mamori_store_original_stats *ret);
 
 /* Devices: put -EEXIST when the id is taken; iterate in id order. */
 int mamori_store_device_put(struct mamori_store *s, const struct mamori_store_device *d);

@@ -161,19 +161,6 @@ struct dash_ctx {
 };
 
 static int
-dash_original(void *ctx, const struct mamori_store_original *o)
-{
-    struct dash_ctx *x = ctx;
-    x->d->originals++;
-    x->d->bytes += o->size;
-    if (o->created_us >= x->d->since_us) {
-        x->d->kept_today++;
-        x->d->held_today += strcmp(o->verdict, "held") == 0;
-    }
-    return 0;
-}
-
-static int
 dash_request(void *ctx, const struct mamori_store_request *q)
 {
     struct dash_ctx *x = ctx;
@@ -211,8 +198,13 @@ gather_dashboard(struct req *rq, struct dash *d)
     struct mamori_store *s = rq->c->inst->store;
     pthread_mutex_lock(rq->c->lock);
     int r = mamori_store_begin_read(s);
+    struct mamori_store_original_stats os = {0};
     if (r == 0)
-        r = mamori_store_original_iterate(s, dash_original, &x);
+        r = mamori_store_original_stats(s, d->since_us, &os);
+    d->originals = os.count;
+    d->bytes = os.bytes;
+    d->kept_today = os.since;
+    d->held_today = os.held_since;
     if (r == 0)
         r = mamori_store_request_iterate(s, dash_request, &x);
     if (r == 0)
@@ -359,10 +351,7 @@ static int
 orig_cb(void *ctx, const struct mamori_store_original *o)
 {
     struct orig_list *l = ctx;
-    if (!mamori_release_is_recipient(o->recipients, l->mail))
-        return 0;
-    l->total++;
-    if (l->total <= l->skip || l->n == PAGE_ROWS)
+    if (l->n == PAGE_ROWS)
         return 0;
     struct mamori_store_original *r = &l->rows[l->n++];
     struct mamori_arena *a = l->rq->a;
@@ -487,8 +476,8 @@ quarantine(struct req *rq)
     struct mamori_store *s = rq->c->inst->store;
     pthread_mutex_lock(rq->c->lock);
     int r = mamori_store_begin_read(s);
-    if (r == 0)
-        r = mamori_store_original_iterate(s, orig_cb, ol);
+    if (r == 0 && *me.mail)
+        r = mamori_store_original_page(s, me.mail, ol->skip, PAGE_ROWS, orig_cb, ol, &ol->total);
     if (r == 0)
         r = mamori_store_request_iterate(s, req_cb, rl);
     mamori_store_rollback(s);
@@ -1058,11 +1047,19 @@ audit_page(struct req *rq)
     struct mamori_store *st = rq->c->inst->store;
     pthread_mutex_lock(rq->c->lock);
     int r = mamori_store_begin_read(st);
-    if (r == 0)
+    uint64_t from = 0;
+    if (r == 0 && !l->action && !l->actor) { /* no filter: the newest records directly */
+        struct mamori_store_log_state ls;
+        r = mamori_store_log_state_get(st, &ls);
+        l->total = (int64_t)ls.size;
+        from = ls.size > PAGE_ROWS ? ls.size - PAGE_ROWS : 0;
+        l->seen = (int64_t)from;
+    } else if (r == 0) {
         r = mamori_store_log_iterate(st, 0, audit_cb, l);
+    }
     l->copy = true;
     if (r == 0)
-        r = mamori_store_log_iterate(st, 0, audit_cb, l);
+        r = mamori_store_log_iterate(st, from, audit_cb, l);
     mamori_store_rollback(st);
     pthread_mutex_unlock(rq->c->lock);
     if (r < 0) {

@@ -701,7 +701,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         return MHD_YES;
     }
     rq->a = mamori_arena_new((size_t)64 << 20);
-    if (!rq->a)
+    if (!rq->a || mamori_buf_reserve(&rq->out, 32768) < 0) /* most pages fit */
         return MHD_NO;
     client_address(conn, rq->addr, sizeof(rq->addr));
     const char *lang = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "mamori_lang");

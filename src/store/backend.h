@@ -29,6 +29,10 @@ struct mamori_store_ops {
                         struct mamori_store_original *ret);
     int (*original_iterate)(struct mamori_store *s, mamori_store_original_cb cb, void *ctx);
     int (*original_delete)(struct mamori_store *s, const char *id);
+    int (*original_page)(struct mamori_store *s, const char *mail, int64_t offset, int64_t limit,
+                         mamori_store_original_cb cb, void *ctx, int64_t *ret_total);
+    int (*original_stats)(struct mamori_store *s, int64_t since_us,
+                          struct mamori_store_original_stats *ret);
     int (*person_put)(struct mamori_store *s, const struct mamori_store_person *p);
     int (*person_get)(struct mamori_store *s, const char *id, struct mamori_arena *arena,
                       struct mamori_store_person *ret);

@@ -52,6 +52,10 @@ enum stmt_id {
     ST_PERSON_LOGIN_OK,
     ST_PERSON_LOGIN_FAIL,
     ST_PERSON_MUST_CHANGE,
+    ST_RCPT_PUT,
+    ST_ORIG_PAGE,
+    ST_ORIG_COUNT_FOR,
+    ST_ORIG_STATS,
     ST_MAX,
 };
 
@@ -126,6 +130,18 @@ static const char *const stmt_sql[ST_MAX] = {
                              "locked_until_us = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 "
                              "ELSE locked_until_us END WHERE id = ?1",
     [ST_PERSON_MUST_CHANGE] = "UPDATE person SET must_change_password = ?2 WHERE id = ?1",
+    [ST_RCPT_PUT] = "INSERT OR IGNORE INTO original_rcpt(mail, created_us, id) "
+                    "VALUES (lower(?1), ?2, ?3)",
+    [ST_ORIG_PAGE] = "SELECT o.id, o.kind, o.size, o.sealed_key, o.created_us, o.expires_us, "
+                     "o.queue_id, o.sender, o.recipients, o.message_id, o.subject, o.verdict "
+                     "FROM original_rcpt r JOIN original o ON o.id = r.id "
+                     "WHERE r.mail = lower(?1) ORDER BY r.created_us DESC, r.id "
+                     "LIMIT ?3 OFFSET ?2",
+    [ST_ORIG_COUNT_FOR] = "SELECT count(*) FROM original_rcpt WHERE mail = lower(?1)",
+    [ST_ORIG_STATS] = "SELECT t.count, t.bytes, "
+                      "(SELECT count(*) FROM original WHERE created_us >= ?1), "
+                      "(SELECT count(*) FROM original WHERE created_us >= ?1 AND verdict = 'held') "
+                      "FROM original_totals t",
     [ST_DENY_ITER] = "SELECT rule, src, dst, proto, dport, count, first_us, last_us "
                      "FROM deny_tally ORDER BY last_us DESC, rule, src, dst, proto, dport",
 };
@@ -230,6 +246,34 @@ static const char *const migrations[] = {
     "ALTER TABLE person ADD COLUMN last_login_from TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE person ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;"
     "PRAGMA user_version = 7;",
+    /* 8: each original's recipients, for a person's list without reading every original. */
+    "CREATE INDEX original_created ON original(created_us, verdict);"
+    "CREATE TABLE original_rcpt ("
+    "  mail TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  id TEXT NOT NULL REFERENCES original(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (mail, created_us, id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX original_rcpt_id ON original_rcpt(id);"
+    "INSERT INTO original_rcpt(mail, created_us, id) "
+    "WITH RECURSIVE split(id, created_us, one, rest) AS ("
+    "  SELECT id, created_us, '', recipients || ',' FROM original"
+    "  UNION ALL"
+    "  SELECT id, created_us, substr(rest, 1, instr(rest, ',') - 1),"
+    "         substr(rest, instr(rest, ',') + 1) FROM split WHERE rest <> '')"
+    "SELECT DISTINCT lower(one), created_us, id FROM split WHERE one <> '';"
+    /* ... and the totals, kept by triggers (the dashboard reads them on every view). */
+    "CREATE TABLE original_totals ("
+    "  one INTEGER PRIMARY KEY CHECK (one = 1),"
+    "  count INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL"
+    ") STRICT;"
+    "INSERT INTO original_totals SELECT 1, count(*), coalesce(sum(size), 0) FROM original;"
+    "CREATE TRIGGER original_totals_add AFTER INSERT ON original BEGIN"
+    "  UPDATE original_totals SET count = count + 1, bytes = bytes + NEW.size; END;"
+    "CREATE TRIGGER original_totals_del AFTER DELETE ON original BEGIN"
+    "  UPDATE original_totals SET count = count - 1, bytes = bytes - OLD.size; END;"
+    "PRAGMA user_version = 8;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -661,7 +705,27 @@ sqlite_original_put(struct mamori_store *base, const struct mamori_store_origina
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE)
         return errno_of(rc);
-    return changed ? 0 : 1;
+    if (!changed)
+        return 1;
+    /* One row per recipient (the caller's transaction covers both). */
+    if ((r = stmt(impl(base), ST_RCPT_PUT, &st)) < 0)
+        return r;
+    for (const char *p = text_or_empty(o->recipients); *p && r == 0;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len) {
+            sqlite3_bind_text(st, 1, p, (int)len, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, o->created_us);
+            sqlite3_bind_text(st, 3, o->id, -1, SQLITE_STATIC);
+            rc = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (rc != SQLITE_DONE)
+                r = errno_of(rc);
+        }
+        p += len + (comma != NULL);
+    }
+    sqlite3_clear_bindings(st);
+    return r;
 }
 
 /* A row of ORIGINAL_COLUMNS, strings copied into arena (NULL arena: pointers into the row). */
@@ -736,6 +800,64 @@ sqlite_original_iterate(struct mamori_store *base, mamori_store_original_cb cb, 
         r = errno_of(rc);
     sqlite3_reset(st);
     return r;
+}
+
+static int
+sqlite_original_page(struct mamori_store *base, const char *mail, int64_t offset, int64_t limit,
+                     mamori_store_original_cb cb, void *ctx, int64_t *ret_total)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_ORIG_COUNT_FOR, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, mail, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW)
+        return errno_of(rc);
+    if ((r = stmt(impl(base), ST_ORIG_PAGE, &st)) < 0)
+        return r;
+    sqlite3_bind_text(st, 1, mail, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, offset);
+    sqlite3_bind_int64(st, 3, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_original o;
+        r = original_row(st, NULL, &o);
+        if (r == 0)
+            r = cb(ctx, &o);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (r == 0)
+        *ret_total = total;
+    return r;
+}
+
+static int
+sqlite_original_stats(struct mamori_store *base, int64_t since_us,
+                      struct mamori_store_original_stats *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_ORIG_STATS, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, since_us);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        ret->count = sqlite3_column_int64(st, 0);
+        ret->bytes = sqlite3_column_int64(st, 1);
+        ret->since = sqlite3_column_int64(st, 2);
+        ret->held_since = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? 0 : errno_of(rc);
 }
 
 static int
@@ -1126,6 +1248,8 @@ static const struct mamori_store_ops sqlite_ops = {
     .original_get = sqlite_original_get,
     .original_iterate = sqlite_original_iterate,
     .original_delete = sqlite_original_delete,
+    .original_page = sqlite_original_page,
+    .original_stats = sqlite_original_stats,
     .person_put = sqlite_person_put,
     .person_get = sqlite_person_get,
     .person_iterate = sqlite_person_iterate,

@@ -212,6 +212,21 @@ mamori_store_person_set_totp(struct mamori_store *s, const char *id, const uint8
 }
 
 int
+mamori_store_original_page(struct mamori_store *s, const char *mail, int64_t offset,
+                           int64_t limit, mamori_store_original_cb cb, void *ctx,
+                           int64_t *ret_total)
+{
+    return s->ops->original_page(s, mail, offset, limit, cb, ctx, ret_total);
+}
+
+int
+mamori_store_original_stats(struct mamori_store *s, int64_t since_us,
+                            struct mamori_store_original_stats *ret)
+{
+    return s->ops->original_stats(s, since_us, ret);
+}
+
+int
 mamori_store_person_note_login(struct mamori_store *s, const char *id, bool ok, int64_t now_us,
                                const char *from, int64_t lock_after, int64_t locked_until_us)
 {

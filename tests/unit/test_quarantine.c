@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "helpers.h"
@@ -236,6 +237,118 @@ test_store_rows(void **state)
     free(db);
 }
 
+struct page_ctx {
+    char ids[8][80];
+    int n;
+};
+
+static int
+page_cb(void *ctx, const struct mamori_store_original *o)
+{
+    struct page_ctx *p = ctx;
+    snprintf(p->ids[p->n++], sizeof(p->ids[0]), "%s", o->id);
+    return 0;
+}
+
+static void
+put_original(struct mamori_store *st, int i, const char *rcpts, const char *verdict)
+{
+    uint8_t key[MAMORI_SEALED_KEY_LEN] = {0};
+    char id[80];
+    snprintf(id, sizeof(id), "sha256:%064d", i);
+    struct mamori_store_original o = {.id = id,
+                                      .kind = "mail",
+                                      .size = 100 * i,
+                                      .sealed_key = key,
+                                      .sealed_key_len = sizeof(key),
+                                      .created_us = 1000 * i,
+                                      .expires_us = 1000000,
+                                      .queue_id = "",
+                                      .sender = "a@ext.example",
+                                      .recipients = rcpts,
+                                      .message_id = "",
+                                      .subject = "s",
+                                      .verdict = verdict};
+    assert_int_equal(mamori_store_original_put(st, &o), 0);
+}
+
+/* A person's originals come from the recipient index: any case, newest first, in pages; a
+ * store of schema 7 gets the index filled from its rows when it is opened. */
+static void
+test_store_recipients(void **state)
+{
+    struct fixture *f = *state;
+    char *db;
+    assert_true(asprintf(&db, "%s/store.db", f->dir) > 0);
+    struct mamori_store *st;
+    assert_int_equal(mamori_store_open(db, false, &st), 0);
+    put_original(st, 1, "tanaka@lgwan.example,sato@lgwan.example", "sanitized");
+    put_original(st, 2, "Tanaka@LGWAN.example", "held");
+    put_original(st, 3, "sato@lgwan.example", "sanitized");
+    put_original(st, 4, "tanaka@lgwan.example", "sanitized");
+    struct page_ctx p = {0};
+    int64_t total = 0;
+    assert_int_equal(mamori_store_original_page(st, "TANAKA@lgwan.example", 0, 2, page_cb, &p,
+                                                &total),
+                     0);
+    assert_int_equal(total, 3);
+    assert_int_equal(p.n, 2);
+    assert_string_equal(p.ids[0] + 63, "00000004"); /* newest first */
+    assert_string_equal(p.ids[1] + 63, "00000002");
+    p.n = 0;
+    assert_int_equal(mamori_store_original_page(st, "tanaka@lgwan.example", 2, 2, page_cb, &p,
+                                                &total),
+                     0);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.ids[0] + 63, "00000001");
+    p.n = 0;
+    assert_int_equal(mamori_store_original_page(st, "nobody@lgwan.example", 0, 10, page_cb, &p,
+                                                &total),
+                     0);
+    assert_int_equal(total, 0);
+    struct mamori_store_original_stats s;
+    assert_int_equal(mamori_store_original_stats(st, 2000, &s), 0);
+    assert_int_equal(s.count, 4);
+    assert_int_equal(s.bytes, 1000);
+    assert_int_equal(s.since, 3);
+    assert_int_equal(s.held_since, 1);
+    /* Purging an original removes it from its recipients' lists. */
+    char id[80];
+    snprintf(id, sizeof(id), "sha256:%064d", 4);
+    assert_int_equal(mamori_store_original_delete(st, id), 0);
+    assert_int_equal(mamori_store_original_page(st, "tanaka@lgwan.example", 0, 10, page_cb, &p,
+                                                &total),
+                     0);
+    assert_int_equal(total, 2);
+    mamori_store_close(st);
+
+    /* Back to schema 7 (no index), then opened again: the migration fills it. */
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "DROP TABLE original_rcpt; DROP INDEX original_created; "
+                                  "DROP TABLE original_totals; DROP TRIGGER original_totals_add; "
+                                  "DROP TRIGGER original_totals_del; "
+                                  "PRAGMA user_version = 7;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(mamori_store_open(db, false, &st), 0);
+    assert_int_equal(mamori_store_original_page(st, "sato@lgwan.example", 0, 10, page_cb, &p,
+                                                &total),
+                     0);
+    assert_int_equal(total, 2);
+    assert_int_equal(mamori_store_original_page(st, "tanaka@lgwan.example", 0, 10, page_cb, &p,
+                                                &total),
+                     0);
+    assert_int_equal(total, 2);
+    assert_int_equal(mamori_store_original_stats(st, 0, &s), 0);
+    assert_int_equal(s.count, 3);
+    assert_int_equal(s.bytes, 600);
+    mamori_store_close(st);
+    free(db);
+}
+
 int
 main(void)
 {
@@ -243,6 +356,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_recipients, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
