@@ -131,6 +131,8 @@ void mamori_json_int(struct mamori_json *j, int64_t v);
 void mamori_json_uint(struct mamori_json *j, uint64_t v);
 void mamori_json_bool(struct mamori_json *j, bool v);
 void mamori_json_null(struct mamori_json *j);
+/* One value already written as JSON (by another mamori_json, or checked by the caller). */
+void mamori_json_raw(struct mamori_json *j, const char *text, size_t n);
 /* Key plus value in one call. */
 void mamori_json_kv_string(struct mamori_json *j, const char *key, const char *s);
 void mamori_json_kv_int(struct mamori_json *j, const char *key, int64_t v);

@@ -36,6 +36,7 @@ enum cli_opt {
     OPT_ZONE = 1 << 22,
     OPT_SERIAL = 1 << 23,
     OPT_HOST = 1 << 24,
+    OPT_STRICT = 1 << 25,
 };
 
 struct cli {
@@ -64,6 +65,7 @@ struct cli {
     const char *zone;
     const char *serial;
     const char *host;
+    bool strict;
     unsigned given; /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;
@@ -138,6 +140,7 @@ int cmd_log_show(struct cli *c);
 int cmd_log_export(struct cli *c);
 int cmd_log_checkpoint(struct cli *c);
 int cmd_sanitize_mail(struct cli *c);
+int cmd_sanitize_file(struct cli *c);
 int cmd_fw_compile(struct cli *c);
 int cmd_fw_apply(struct cli *c);
 int cmd_fw_rollback(struct cli *c);

@@ -46,6 +46,13 @@ static const struct cli_command commands[] = {
      "sanitize mail [IN...] [-o OUT | --out-dir DIR] [--report FILE.json] [--record [--as USER]]",
      N_("convert internet mail to text (メール無害化); standard input and output without files"),
      cmd_sanitize_mail},
+    {"sanitize file", 1, 100000,
+     OPT_OUTPUT | OPT_OUT_DIR | OPT_REPORT | OPT_PASSWORD_FILE | OPT_STRICT | OPT_RECORD | OPT_AS,
+     "sanitize file IN... (-o OUT | --out-dir DIR) [--report FILE.json] [--password-file F] "
+     "[--strict] [--record [--as USER]]",
+     N_("disarm and rebuild files (ファイル無害化): images, Office documents, text and CSV, "
+        "archives; other types are blocked"),
+     cmd_sanitize_file},
     {"fw compile", 0, 0, OPT_POLICY | OPT_FORMAT | OPT_OUTPUT,
      "fw compile [--policy FILE] [--format nft|json] [-o FILE]",
      N_("the boundary firewall (nftables) derived from the policy, checked by nftables"),
@@ -180,6 +187,7 @@ static const struct cli_option {
     {"zone", required_argument, OPT_ZONE, offsetof(struct cli, zone), NONE},
     {"serial", required_argument, OPT_SERIAL, offsetof(struct cli, serial), NONE},
     {"host", required_argument, OPT_HOST, offsetof(struct cli, host), NONE},
+    {"strict", no_argument, OPT_STRICT, NONE, offsetof(struct cli, strict)},
 };
 
 enum { OPT_VAL_BASE = 256, OPT_VAL_HELP = 512, OPT_VAL_VERSION };

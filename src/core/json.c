@@ -250,6 +250,13 @@ mamori_json_bool(struct mamori_json *j, bool v)
 }
 
 void
+mamori_json_raw(struct mamori_json *j, const char *text, size_t n)
+{
+    before_value(j);
+    put(j, text, n);
+}
+
+void
 mamori_json_null(struct mamori_json *j)
 {
     before_value(j);

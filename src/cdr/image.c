@@ -1,0 +1,325 @@
+/*
+ * Images: decoded to pixels and encoded again, so nothing but pixels survives (EXIF with GPS,
+ * XMP, comments, ICC profiles, trailing data such as a zip of a polyglot). libpng's simplified
+ * API, TurboJPEG, giflib and libwebp: single-threaded, from memory, fit for the seccomp worker.
+ */
+#include <errno.h>
+#include <gif_lib.h>
+#include <png.h>
+#include <stdlib.h>
+#include <string.h>
+#include <turbojpeg.h>
+#include <webp/decode.h>
+#include <webp/encode.h>
+
+#include "internal.h"
+
+static int
+too_big(struct cdr *c, struct part *p, uint64_t w, uint64_t h)
+{
+    if (w == 0 || h == 0)
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    if (w * h > c->o->max_pixels)
+        return cdr_block(p, "image-limit",
+                         "画素数が上限を超えています / the image has too many "
+                         "pixels");
+    return 1;
+}
+
+static int
+keep(struct cdr *c, struct part *p, const void *data, size_t len, const char *type, const char *ext)
+{
+    p->out = mamori_arena_alloc(c->a, len ? len : 1);
+    if (!p->out)
+        return -ENOMEM;
+    memcpy(p->out, data, len);
+    p->out_len = len;
+    p->type = type;
+    p->ext = ext;
+    return 0;
+}
+
+/* Encodes RGBA pixels as PNG. */
+static int
+png_out(struct cdr *c, struct part *p, const uint8_t *rgba, uint32_t w, uint32_t h)
+{
+    png_image img = {
+        .version = PNG_IMAGE_VERSION, .width = w, .height = h, .format = PNG_FORMAT_RGBA};
+    png_alloc_size_t size = 0;
+    if (!png_image_write_to_memory(&img, NULL, &size, 0, rgba, 0, NULL))
+        return cdr_block(p, "malformed-image",
+                         "画像を書き出せません / the image cannot be "
+                         "encoded");
+    void *buf = mamori_arena_alloc(c->a, size);
+    if (!buf)
+        return -ENOMEM;
+    if (!png_image_write_to_memory(&img, buf, &size, 0, rgba, 0, NULL))
+        return cdr_block(p, "malformed-image",
+                         "画像を書き出せません / the image cannot be "
+                         "encoded");
+    p->out = buf;
+    p->out_len = size;
+    p->type = "image/png";
+    p->ext = "png";
+    return 0;
+}
+
+/* PNG chunks other than the image's own are metadata (tEXt, iTXt, zTXt, eXIf, iCCP, tIME ...);
+ * so is anything after IEND. */
+static int64_t
+png_metadata(const uint8_t *d, size_t n)
+{
+    static const char *const image[] = {"IHDR", "PLTE", "IDAT", "IEND", "tRNS", "gAMA",
+                                        "cHRM", "sRGB", "sBIT", "bKGD", "pHYs"};
+    int64_t count = 0;
+    size_t i = 8;
+    while (i + 12 <= n) {
+        uint32_t len =
+            (uint32_t)d[i] << 24 | (uint32_t)d[i + 1] << 16 | (uint32_t)d[i + 2] << 8 | d[i + 3];
+        const char *t = (const char *)d + i + 4;
+        bool known = false;
+        for (size_t k = 0; k < MAMORI_ARRAY_SIZE(image); k++)
+            known = known || memcmp(t, image[k], 4) == 0;
+        count += !known;
+        if (memcmp(t, "IEND", 4) == 0) {
+            i += 12;
+            break;
+        }
+        if (len > n - i - 12)
+            break;
+        i += 12 + (size_t)len;
+    }
+    return count + (i < n);
+}
+
+static int
+png_in(struct cdr *c, struct part *p, const void *data, size_t len)
+{
+    png_image img = {.version = PNG_IMAGE_VERSION};
+    if (!png_image_begin_read_from_memory(&img, data, len))
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    int r = too_big(c, p, img.width, img.height);
+    if (r <= 0) {
+        png_image_free(&img);
+        return r;
+    }
+    img.format = PNG_FORMAT_RGBA;
+    uint8_t *px = mamori_arena_alloc(c->a, PNG_IMAGE_SIZE(img));
+    if (!px) {
+        png_image_free(&img);
+        return -ENOMEM;
+    }
+    if (!png_image_finish_read(&img, NULL, px, 0, NULL))
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    cdr_removed(c, p, "metadata", png_metadata(data, len));
+    return png_out(c, p, px, img.width, img.height);
+}
+
+/* JPEG segments that are not the image: APPn (EXIF with GPS, XMP, ICC, Photoshop) and COM;
+ * and bytes after the end of image (a zip of a polyglot). */
+static int64_t
+jpeg_metadata(const uint8_t *d, size_t n)
+{
+    int64_t count = 0;
+    size_t i = 2;
+    while (i + 4 <= n && d[i] == 0xff) {
+        uint8_t m = d[i + 1];
+        if (m == 0xda) /* start of scan: the image data follows */
+            break;
+        size_t seg = (size_t)d[i + 2] << 8 | d[i + 3];
+        if ((m >= 0xe0 && m <= 0xef && m != 0xe0) || m == 0xfe)
+            count++;
+        i += 2 + seg;
+    }
+    /* After the last end-of-image marker: anything but padding is a trailer. */
+    for (size_t k = n; k >= 2; k--)
+        if (d[k - 2] == 0xff && d[k - 1] == 0xd9) {
+            if (k < n)
+                count++;
+            break;
+        }
+    return count;
+}
+
+static int
+jpeg_in(struct cdr *c, struct part *p, const void *data, size_t len)
+{
+    tjhandle d = tjInitDecompress();
+    if (!d)
+        return -ENOMEM;
+    int w, h, sub, cs;
+    int r;
+    if (tjDecompressHeader3(d, data, (unsigned long)len, &w, &h, &sub, &cs) != 0) {
+        tjDestroy(d);
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    }
+    if ((r = too_big(c, p, (uint64_t)w, (uint64_t)h)) <= 0) {
+        tjDestroy(d);
+        return r;
+    }
+    int pf = cs == TJCS_GRAY                      ? TJPF_GRAY
+             : cs == TJCS_CMYK || cs == TJCS_YCCK ? TJPF_CMYK
+                                                  : TJPF_RGB;
+    size_t pitch = (size_t)w * (size_t)tjPixelSize[pf];
+    uint8_t *px = mamori_arena_alloc(c->a, pitch * (size_t)h);
+    if (!px) {
+        tjDestroy(d);
+        return -ENOMEM;
+    }
+    r = tjDecompress2(d, data, (unsigned long)len, px, w, (int)pitch, h, pf, TJFLAG_ACCURATEDCT);
+    tjDestroy(d);
+    if (r != 0)
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    tjhandle e = tjInitCompress();
+    if (!e)
+        return -ENOMEM;
+    unsigned char *jpg = NULL;
+    unsigned long jlen = 0;
+    if (sub < 0 || pf == TJPF_GRAY)
+        sub = pf == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420;
+    r = tjCompress2(e, px, w, (int)pitch, h, pf, &jpg, &jlen, sub, 92, TJFLAG_ACCURATEDCT);
+    tjDestroy(e);
+    if (r != 0) {
+        tjFree(jpg);
+        return cdr_block(p, "malformed-image",
+                         "画像を書き出せません / the image cannot be "
+                         "encoded");
+    }
+    r = keep(c, p, jpg, jlen, "image/jpeg", "jpg");
+    tjFree(jpg);
+    if (r == 0)
+        cdr_removed(c, p, "metadata", jpeg_metadata(data, len));
+    return r;
+}
+
+struct gif_mem {
+    const uint8_t *d;
+    size_t n, pos;
+};
+
+static int
+gif_read(GifFileType *g, GifByteType *buf, int want)
+{
+    struct gif_mem *m = g->UserData;
+    size_t k = m->n - m->pos < (size_t)want ? m->n - m->pos : (size_t)want;
+    memcpy(buf, m->d + m->pos, k);
+    m->pos += k;
+    return (int)k;
+}
+
+static int
+gif_in(struct cdr *c, struct part *p, const void *data, size_t len)
+{
+    struct gif_mem m = {data, len, 0};
+    int err = 0;
+    GifFileType *g = DGifOpen(&m, gif_read, &err);
+    if (!g)
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    int r = too_big(c, p, (uint64_t)g->SWidth, (uint64_t)g->SHeight);
+    if (r > 0 && (uint64_t)g->SWidth * (uint64_t)g->SHeight * 4 > c->o->max_pixels * 4)
+        r = cdr_block(p, "image-limit",
+                      "画素数が上限を超えています / the image has too many "
+                      "pixels");
+    if (r > 0 && (DGifSlurp(g) != GIF_OK || g->ImageCount < 1))
+        r = cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    if (r <= 0) {
+        DGifCloseFile(g, &err);
+        return r;
+    }
+    uint32_t W = (uint32_t)g->SWidth, H = (uint32_t)g->SHeight;
+    uint8_t *px = mamori_arena_calloc(c->a, (size_t)W * H, 4);
+    if (!px) {
+        DGifCloseFile(g, &err);
+        return -ENOMEM;
+    }
+    /* The first frame, drawn on a transparent canvas. */
+    SavedImage *fr = &g->SavedImages[0];
+    ColorMapObject *cm = fr->ImageDesc.ColorMap ? fr->ImageDesc.ColorMap : g->SColorMap;
+    GraphicsControlBlock gcb = {.TransparentColor = NO_TRANSPARENT_COLOR};
+    DGifSavedExtensionToGCB(g, 0, &gcb);
+    int64_t extensions = 0;
+    for (int i = 0; i < g->ImageCount; i++)
+        for (int k = 0; k < g->SavedImages[i].ExtensionBlockCount; k++)
+            extensions += g->SavedImages[i].ExtensionBlocks[k].Function != GRAPHICS_EXT_FUNC_CODE;
+    extensions += g->ExtensionBlockCount;
+    if (cm) {
+        const GifImageDesc *id = &fr->ImageDesc;
+        for (int y = 0; y < id->Height; y++)
+            for (int x = 0; x < id->Width; x++) {
+                int X = id->Left + x, Y = id->Top + y;
+                if (X < 0 || Y < 0 || (uint32_t)X >= W || (uint32_t)Y >= H)
+                    continue;
+                int idx = fr->RasterBits[(size_t)y * (size_t)id->Width + (size_t)x];
+                if (idx == gcb.TransparentColor || idx >= cm->ColorCount)
+                    continue;
+                uint8_t *o = px + ((size_t)Y * W + (size_t)X) * 4;
+                o[0] = cm->Colors[idx].Red, o[1] = cm->Colors[idx].Green;
+                o[2] = cm->Colors[idx].Blue, o[3] = 255;
+            }
+    }
+    int frames = g->ImageCount;
+    DGifCloseFile(g, &err);
+    cdr_removed(c, p, "metadata", extensions);
+    cdr_removed(c, p, "animation-frames", frames - 1);
+    return png_out(c, p, px, W, H); /* GIF to PNG is a change of form, not a removal */
+}
+
+static int
+webp_in(struct cdr *c, struct part *p, const void *data, size_t len)
+{
+    int w, h;
+    if (!WebPGetInfo(data, len, &w, &h))
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    int r = too_big(c, p, (uint64_t)w, (uint64_t)h);
+    if (r <= 0)
+        return r;
+    WebPBitstreamFeatures f;
+    if (WebPGetFeatures(data, len, &f) != VP8_STATUS_OK)
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    if (f.has_animation)
+        return cdr_block(p, "unsupported-type",
+                         "アニメーション WebP は扱えません / animated "
+                         "WebP is not supported");
+    uint8_t *px = WebPDecodeRGBA(data, len, &w, &h);
+    if (!px)
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    uint8_t *out = NULL;
+    size_t olen = WebPEncodeRGBA(px, w, h, w * 4, 90.0f, &out);
+    WebPFree(px);
+    if (!olen) {
+        WebPFree(out);
+        return cdr_block(p, "malformed-image",
+                         "画像を書き出せません / the image cannot be "
+                         "encoded");
+    }
+    r = keep(c, p, out, olen, "image/webp", "webp");
+    WebPFree(out);
+    /* An extended WebP (VP8X) may carry EXIF, XMP and ICC chunks. */
+    int64_t meta = 0;
+    const uint8_t *d = data;
+    for (size_t i = 12; i + 8 <= len;) {
+        uint32_t cl = (uint32_t)d[i + 4] | (uint32_t)d[i + 5] << 8 | (uint32_t)d[i + 6] << 16 |
+                      (uint32_t)d[i + 7] << 24;
+        if (memcmp(d + i, "EXIF", 4) == 0 || memcmp(d + i, "XMP ", 4) == 0 ||
+            memcmp(d + i, "ICCP", 4) == 0)
+            meta++;
+        if (cl > len - i - 8)
+            break;
+        i += 8 + cl + (cl & 1);
+    }
+    if (r == 0)
+        cdr_removed(c, p, "metadata", meta);
+    return r;
+}
+
+int
+cdr_image(struct cdr *c, const char *type, const void *data, size_t len, struct part *p)
+{
+    if (strcmp(type, "image/png") == 0)
+        return png_in(c, p, data, len);
+    if (strcmp(type, "image/jpeg") == 0)
+        return jpeg_in(c, p, data, len);
+    if (strcmp(type, "image/gif") == 0)
+        return gif_in(c, p, data, len);
+    return webp_in(c, p, data, len);
+}

@@ -1,0 +1,108 @@
+/*
+ * The file-sanitizing job of a worker (ファイル無害化): the type database loaded before the
+ * sandbox closes, then one file in, the verdict, the report and the rebuilt file out.
+ *
+ * Request: 'F', name length (2 bytes, big-endian), name, password length (2 bytes), password,
+ * then the file. Response: the verdict (1 byte), the report's length (4 bytes), the report
+ * (JSON), the output name's length (2 bytes) and the name, then the rebuilt file (nothing when
+ * blocked).
+ */
+#include <magic.h>
+#include <string.h>
+
+#include "mamori/cdr.h"
+#include "mamori/gateway.h"
+
+static const char *
+detect(void *ctx, const void *data, size_t len)
+{
+    return magic_buffer(ctx, data, len);
+}
+
+int
+mamori_file_job_init(void *ctx)
+{
+    struct mamori_file_job *j = ctx;
+    magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
+    if (m && magic_load(m, NULL) == 0)
+        j->magic = m;
+    else if (m)
+        magic_close(m); /* the engine's own signatures then decide alone */
+    return 0;
+}
+
+int
+mamori_file_job_request(const char *name, const char *password, struct mamori_buf *out)
+{
+    size_t nl = strlen(name), pl = password ? strlen(password) : 0;
+    if (nl > 0xffff || pl > 0xffff)
+        return MAMORI_E_LIMIT;
+    int r = mamori_buf_putc(out, 'F');
+    unsigned char b[2] = {(unsigned char)(nl >> 8), (unsigned char)nl};
+    if (r == 0)
+        r = mamori_buf_append(out, b, 2);
+    if (r == 0)
+        r = mamori_buf_append(out, name, nl);
+    b[0] = (unsigned char)(pl >> 8), b[1] = (unsigned char)pl;
+    if (r == 0)
+        r = mamori_buf_append(out, b, 2);
+    if (r == 0 && pl)
+        r = mamori_buf_append(out, password, pl);
+    return r;
+}
+
+int
+mamori_file_job_run(void *ctx, const char *req, size_t len, struct mamori_buf *resp)
+{
+    struct mamori_file_job *j = ctx;
+    const unsigned char *d = (const unsigned char *)req;
+    if (len < 5 || d[0] != 'F')
+        return MAMORI_E_SYNTAX;
+    size_t nl = (size_t)d[1] << 8 | d[2];
+    if (len < 5 + nl)
+        return MAMORI_E_SYNTAX;
+    size_t pl = (size_t)d[3 + nl] << 8 | d[4 + nl];
+    size_t head = 5 + nl + pl;
+    if (len < head)
+        return MAMORI_E_SYNTAX;
+    char name[0x10000], password[0x10000];
+    memcpy(name, req + 3, nl);
+    name[nl] = '\0';
+    memcpy(password, req + 5 + nl, pl);
+    password[pl] = '\0';
+    struct mamori_cdr_options o = j->opts;
+    if (j->magic) {
+        o.detect = detect;
+        o.detect_ctx = j->magic;
+    }
+    o.password = pl ? password : NULL;
+    struct mamori_cdr_result *res;
+    int r = mamori_cdr_sanitize(name, req + head, len - head, &o, &res);
+    memset(password, 0, sizeof(password));
+    if (r < 0)
+        return r;
+    struct mamori_buf rep;
+    struct mamori_json js;
+    mamori_buf_init(&rep, (size_t)16 << 20);
+    mamori_json_init(&js, &rep, false);
+    mamori_cdr_report_json(res, &js);
+    r = mamori_json_finish(&js);
+    if (r == 0)
+        r = mamori_buf_putc(resp, (char)res->verdict);
+    if (r == 0)
+        r = mamori_buf_put_be32(resp, (uint32_t)rep.len);
+    if (r == 0)
+        r = mamori_buf_append(resp, rep.data, rep.len);
+    const char *on = res->out_name ? res->out_name : "";
+    size_t onl = strlen(on) > 0xffff ? 0xffff : strlen(on);
+    unsigned char b[2] = {(unsigned char)(onl >> 8), (unsigned char)onl};
+    if (r == 0)
+        r = mamori_buf_append(resp, b, 2);
+    if (r == 0)
+        r = mamori_buf_append(resp, on, onl);
+    if (r == 0 && res->out_len)
+        r = mamori_buf_append(resp, res->out, res->out_len);
+    mamori_buf_done(&rep);
+    mamori_cdr_result_free(res);
+    return r;
+}

@@ -1,0 +1,156 @@
+#!/bin/sh
+# ファイル無害化 (mamori sanitize file): golden tests per type on hand-made samples made here
+# (tests/integration/cdr_samples.py), Debian's clamav-testfiles as hostile input, and every
+# output checked by a second tool (python-docx and openpyxl open the Office files, vips reads
+# the images, exiftool finds no GPS, zipfile reads the archives) and by a second pass of the
+# engine, which must find nothing left to remove.
+# Prints TAP. Usage: cdr.sh path/to/mamori path/to/source
+set -u
+export LANG=C.UTF-8 MAMORI_LANG=en
+MAMORI=$1
+SRC=$2
+. "$SRC/tests/lib/tap.sh"
+T=$(mktemp -d "${TMPDIR:-/tmp}/mamori-cdr-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+PY=/usr/bin/python3 # Debian's, with python3-docx and python3-openpyxl
+for p in "$PY" vips vipsheader exiftool zip file; do
+    command -v "$p" >/dev/null || { not_ok "$p is not installed (scripts/install-deps)"; tap_end; exit 1; }
+done
+mkdir -p "$T/in" "$T/out" "$T/out2"
+"$PY" "$SRC/tests/integration/cdr_samples.py" "$T/in" || not_ok "the samples are made"
+
+"$MAMORI" sanitize file "$T"/in/* --out-dir "$T/out" --report "$T/report.json" 2>"$T/stderr"
+rc=$?
+check "a batch with blocked files exits 0 (verdicts in the report)" test "$rc" -eq 0
+verdict() { # file-name verdict [reason] [removed-category ...]
+    "$PY" - "$T/report.json" "$@" <<'EOF'
+import json, sys
+rep = {e["input"].split("/")[-1]: e for e in json.load(open(sys.argv[1]))}
+name, want = sys.argv[2], sys.argv[3]
+r = rep[name]["result"]
+ok = r["verdict"] == want
+if len(sys.argv) > 4 and sys.argv[4] != "-":
+    ok = ok and r.get("reason") == sys.argv[4]
+for cat in sys.argv[5:]:
+    ok = ok and r["removed"].get(cat, 0) > 0
+if not ok:
+    print(json.dumps(r, ensure_ascii=False, indent=1))
+sys.exit(0 if ok else 1)
+EOF
+}
+check "docm with a macro, a remote template and a DDE field: sanitized" \
+    verdict 見積書.docm sanitized - macros external-relationships field-codes
+check "... it becomes a docx that python-docx opens, with its text" sh -c \
+    "$PY -c 'import docx,sys; d=docx.Document(sys.argv[1]); assert \"見積書の本文です。\" in [p.text for p in d.paragraphs]' '$T/out/見積書.docx'"
+check "... with no vbaProject.bin, no external template, no DDE" sh -c \
+    "$PY -c '
+import zipfile, sys
+z = zipfile.ZipFile(sys.argv[1]); names = z.namelist()
+assert not any(\"vbaProject\" in n for n in names), names
+allxml = b\"\".join(z.read(n) for n in names)
+assert b\"evil.example\" not in allxml and b\"DDEAUTO\" not in allxml and b\"macroEnabled\" not in allxml
+' '$T/out/見積書.docx'"
+check "xlsm with DDE (an external link and a cmd| formula) and a macro: sanitized" \
+    verdict 集計.xlsm sanitized - macros external-links dde-formulas
+check "... an xlsx openpyxl opens, values kept, no formula calling cmd" sh -c \
+    "$PY -c '
+import openpyxl, sys
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb.active
+vals = [c.value for row in ws.iter_rows() for c in row]
+assert \"合計\" in vals and 100 in vals, vals
+assert not any(isinstance(v, str) and \"cmd|\" in v for v in vals), vals
+' '$T/out/集計.xlsx'"
+check "pptx with an OLE object and ActiveX: sanitized" verdict 説明.pptx sanitized - embedded-objects activex
+check "JPEG with EXIF GPS and a comment: sanitized (metadata)" verdict photo.jpg sanitized - metadata
+check "... no GPS left (exiftool)" sh -c "! exiftool -s -GPSLatitude -GPSLongitude -Comment '$T/out/photo.jpg' | grep -q ."
+check "... still a JPEG of the same size (vips)" sh -c \
+    "test \"\$(vipsheader -f width '$T/out/photo.jpg')x\$(vipsheader -f height '$T/out/photo.jpg')\" = 64x48"
+check "JPEG+ZIP polyglot: rebuilt from pixels, the zip is gone" sh -c \
+    "$PY -c '
+import zipfile, sys
+try:
+    zipfile.ZipFile(sys.argv[1]); sys.exit(1)
+except zipfile.BadZipFile:
+    pass
+' '$T/out/polyglot.jpg'"
+check "PNG with a text chunk: sanitized (metadata)" verdict chart.png sanitized - metadata
+check "... a PNG vips reads" vipsheader "$T/out/chart.png"
+check "GIF with a comment becomes a PNG without it" sh -c \
+    "test \"\$(file -b --mime-type '$T/out/anim.png')\" = image/png && ! grep -q secret '$T/out/anim.png'"
+check "zip bomb (200 MB of zeros): blocked, no output" test ! -e "$T/out/bomb.zip"
+check "... reason archive-limit" verdict bomb.zip blocked archive-limit
+check "nested zip with EICAR as eicar.com: the program is dropped, the rest kept" \
+    verdict nested.zip sanitized - blocked-members
+check "... the repacked zip has the text and not the program" sh -c \
+    "$PY -c '
+import zipfile, io, sys
+z = zipfile.ZipFile(sys.argv[1]); inner = zipfile.ZipFile(io.BytesIO(z.read(\"inner.zip\")))
+assert \"eicar.com\" not in inner.namelist() and \"memo.txt\" in inner.namelist(), inner.namelist()
+assert \"EICAR\" not in str([inner.read(n) for n in inner.namelist()])
+' '$T/out/nested.zip'"
+check "CP932 CSV with formulas: sanitized, UTF-8 with BOM, cells prefixed, numbers kept" sh -c \
+    "$PY -c '
+import sys
+b = open(sys.argv[1], \"rb\").read()
+assert b.startswith(b\"\\xef\\xbb\\xbf\"); t = b[3:].decode(\"utf-8\")
+assert \"①号機\" in t and \"㈱テスト\" in t, t
+assert \"\\x27=HYPERLINK\" in t and \"\\x27@SUM\" in t and \",-500,\" in t, t
+' '$T/out/請求書.csv'"
+check "an RTL-override name (invoice<U+202E>gpj.exe): blocked" verdict "$(printf 'invoice\342\200\256gpj.exe')" blocked name-bidi
+check "a double extension (請求書.pdf.exe): blocked" verdict 請求書.pdf.exe blocked name-double-extension
+check "a JPEG named .pdf: blocked (type mismatch)" verdict scan.pdf blocked name-type-mismatch
+check "a PDF: blocked until its converter lands (honest reason)" verdict real.pdf blocked no-converter
+check "a password-protected zip without the password: blocked, encrypted" verdict ppap.zip blocked encrypted
+check "an empty file: blocked" verdict empty.txt blocked empty
+
+# With the password (PPAP), the zip is opened and its members sanitized.
+printf 'himitsu\n' >"$T/pw"
+check "with --password-file the PPAP zip is opened and sanitized" \
+    "$MAMORI" sanitize file "$T/in/ppap.zip" -o "$T/ppap-out.zip" --password-file "$T/pw"
+check "... its CSV is inside, neutralised" sh -c \
+    "$PY -c 'import zipfile,sys; t=zipfile.ZipFile(sys.argv[1]).read(\"data.csv\").decode(); assert \"\\x27=1+1\" in t, t' '$T/ppap-out.zip'"
+
+# --strict: a blocked file is an error for scripts.
+"$MAMORI" sanitize file "$T/in/real.pdf" -o "$T/x.pdf" --strict 2>/dev/null
+check "--strict: a blocked file exits 65" test $? -eq 65
+check "... and writes nothing" test ! -e "$T/x.pdf"
+"$MAMORI" sanitize file "$T/missing.docx" -o "$T/x" 2>"$T/err"
+check "an unreadable input exits 65 with its name" sh -c "test $? -eq 65 && grep -q missing.docx '$T/err'"
+"$MAMORI" sanitize file "$T/in/photo.jpg" 2>/dev/null
+check "no -o and no --out-dir is a usage error (64)" test $? -eq 64
+
+# Every output, sanitized again: nothing left to remove.
+"$MAMORI" sanitize file "$T"/out/* --out-dir "$T/out2" --report "$T/report2.json" 2>/dev/null
+check "a second pass finds every output clean" "$PY" -c '
+import json, sys
+bad = [(e["input"], e["result"]["verdict"], e["result"]["removed"]) for e in json.load(open(sys.argv[1]))
+       if e["result"]["verdict"] != "clean"]
+assert not bad, bad' "$T/report2.json"
+
+# Debian's clamav-testfiles: programs and documents carrying the ClamAV test signature.
+if [ -d /usr/share/clamav-testfiles ]; then
+    mkdir -p "$T/clam"
+    "$MAMORI" sanitize file /usr/share/clamav-testfiles/* --out-dir "$T/clam" \
+        --report "$T/clam.json" 2>/dev/null
+    check "clamav-testfiles: every program blocked, nothing executable written" "$PY" -c '
+import json, subprocess, sys, os
+rep = json.load(open(sys.argv[1]))
+for e in rep:
+    name = e["input"].split("/")[-1]
+    if name.endswith(".exe"):
+        assert e["result"]["verdict"] == "blocked", (name, e["result"]["verdict"])
+for f in os.listdir(sys.argv[2]):
+    t = subprocess.run(["file", "-b", os.path.join(sys.argv[2], f)], capture_output=True, text=True).stdout
+    assert "executable" not in t and "PE32" not in t, (f, t)
+print(len(rep), "files")' "$T/clam.json" "$T/clam"
+else
+    not_ok "clamav-testfiles is installed (scripts/install-deps)"
+fi
+
+# The audit log: --record writes each verdict before the output.
+"$MAMORI" init "$T/inst" >/dev/null 2>&1
+"$MAMORI" -C "$T/inst" sanitize file "$T/in/見積書.docm" --out-dir "$T/rec" --record --as tester 2>/dev/null
+check "--record: file.sanitize in the audit log with the report" sh -c \
+    "'$MAMORI' -C '$T/inst' log show --json | $PY -c 'import json,sys; r=[x for x in json.load(sys.stdin) if x[\"action\"]==\"file.sanitize\"]; assert r and r[0][\"decision\"]==\"sanitized\" and \"macros\" in r[0][\"details\"], r'"
+tap_end
