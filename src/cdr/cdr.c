@@ -119,9 +119,15 @@ cdr_detect(struct cdr *c, const void *data, size_t len)
      * polyglot something else); the detector names the rest. */
     if (own)
         return own;
-    if (t && *t)
+    if (t && *t && strcmp(t, "application/octet-stream") != 0)
         return mamori_arena_strdup(c->a, t);
-    return len == 0 ? "application/x-empty" : "application/octet-stream";
+    if (len == 0)
+        return "application/x-empty";
+    /* Without a detector's word: text is UTF-16 with a BOM, or bytes without NUL. */
+    const unsigned char *d = data;
+    if (len >= 2 && ((d[0] == 0xff && d[1] == 0xfe) || (d[0] == 0xfe && d[1] == 0xff)))
+        return "text/plain";
+    return memchr(data, '\0', len) ? "application/octet-stream" : "text/plain";
 }
 
 /* Extensions of programs and scripts: such a name is never handed over as a document. */
@@ -259,7 +265,7 @@ output_name(struct cdr *c, const char *name, const char *ext)
     char *dot = strrchr(n, '.');
     if (dot && dot != n)
         *dot = '\0';
-    return mamori_arena_printf(c->a, "%s.%s", *n && strcmp(n, ".") ? n : "file", ext);
+    return mamori_arena_printf(c->a, "%s.%s", *n && strcmp(n, ".") != 0 ? n : "file", ext);
 }
 
 int
@@ -336,6 +342,8 @@ mamori_cdr_sanitize(const char *name, const void *data, size_t len,
     const char *why = NULL, *why_text = NULL;
     if (len == 0)
         why = "empty", why_text = "空のファイルです / the file is empty";
+    else if (len > o->max_bytes)
+        why = "too-large", why_text = "大きすぎます / too large";
     else if (r->name_bidi && o->block_bidi_name)
         why = "name-bidi", why_text = "ファイル名に文字の向きを変える制御文字があります / the "
                                       "name holds bidi control characters (e.g. U+202E)";

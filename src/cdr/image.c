@@ -104,7 +104,7 @@ png_in(struct cdr *c, struct part *p, const void *data, size_t len)
         return r;
     }
     img.format = PNG_FORMAT_RGBA;
-    uint8_t *px = mamori_arena_alloc(c->a, PNG_IMAGE_SIZE(img));
+    uint8_t *px = mamori_arena_alloc(c->a, (size_t)img.width * img.height * 4); /* RGBA */
     if (!px) {
         png_image_free(&img);
         return -ENOMEM;

@@ -56,7 +56,7 @@ parse_reply(const char *d, size_t n, struct reply *r)
     /* The report goes into ours and the audit log as it is: it must be one JSON object. */
     json_error_t err;
     json_t *v = json_loadb(r->report, rl, JSON_REJECT_DUPLICATES, &err);
-    bool object = v && json_is_object(v);
+    bool object = v && json_typeof(v) == JSON_OBJECT;
     json_decref(v);
     if (!object)
         return MAMORI_E_SYNTAX;

@@ -212,9 +212,8 @@ mamori_store_person_set_totp(struct mamori_store *s, const char *id, const uint8
 }
 
 int
-mamori_store_original_page(struct mamori_store *s, const char *mail, int64_t offset,
-                           int64_t limit, mamori_store_original_cb cb, void *ctx,
-                           int64_t *ret_total)
+mamori_store_original_page(struct mamori_store *s, const char *mail, int64_t offset, int64_t limit,
+                           mamori_store_original_cb cb, void *ctx, int64_t *ret_total)
 {
     return s->ops->original_page(s, mail, offset, limit, cb, ctx, ret_total);
 }

@@ -288,23 +288,20 @@ test_store_recipients(void **state)
     put_original(st, 4, "tanaka@lgwan.example", "sanitized");
     struct page_ctx p = {0};
     int64_t total = 0;
-    assert_int_equal(mamori_store_original_page(st, "TANAKA@lgwan.example", 0, 2, page_cb, &p,
-                                                &total),
-                     0);
+    assert_int_equal(
+        mamori_store_original_page(st, "TANAKA@lgwan.example", 0, 2, page_cb, &p, &total), 0);
     assert_int_equal(total, 3);
     assert_int_equal(p.n, 2);
     assert_string_equal(p.ids[0] + 63, "00000004"); /* newest first */
     assert_string_equal(p.ids[1] + 63, "00000002");
     p.n = 0;
-    assert_int_equal(mamori_store_original_page(st, "tanaka@lgwan.example", 2, 2, page_cb, &p,
-                                                &total),
-                     0);
+    assert_int_equal(
+        mamori_store_original_page(st, "tanaka@lgwan.example", 2, 2, page_cb, &p, &total), 0);
     assert_int_equal(p.n, 1);
     assert_string_equal(p.ids[0] + 63, "00000001");
     p.n = 0;
-    assert_int_equal(mamori_store_original_page(st, "nobody@lgwan.example", 0, 10, page_cb, &p,
-                                                &total),
-                     0);
+    assert_int_equal(
+        mamori_store_original_page(st, "nobody@lgwan.example", 0, 10, page_cb, &p, &total), 0);
     assert_int_equal(total, 0);
     struct mamori_store_original_stats s;
     assert_int_equal(mamori_store_original_stats(st, 2000, &s), 0);
@@ -316,9 +313,8 @@ test_store_recipients(void **state)
     char id[80];
     snprintf(id, sizeof(id), "sha256:%064d", 4);
     assert_int_equal(mamori_store_original_delete(st, id), 0);
-    assert_int_equal(mamori_store_original_page(st, "tanaka@lgwan.example", 0, 10, page_cb, &p,
-                                                &total),
-                     0);
+    assert_int_equal(
+        mamori_store_original_page(st, "tanaka@lgwan.example", 0, 10, page_cb, &p, &total), 0);
     assert_int_equal(total, 2);
     mamori_store_close(st);
 
@@ -334,13 +330,11 @@ test_store_recipients(void **state)
                      SQLITE_OK);
     sqlite3_close(raw);
     assert_int_equal(mamori_store_open(db, false, &st), 0);
-    assert_int_equal(mamori_store_original_page(st, "sato@lgwan.example", 0, 10, page_cb, &p,
-                                                &total),
-                     0);
+    assert_int_equal(
+        mamori_store_original_page(st, "sato@lgwan.example", 0, 10, page_cb, &p, &total), 0);
     assert_int_equal(total, 2);
-    assert_int_equal(mamori_store_original_page(st, "tanaka@lgwan.example", 0, 10, page_cb, &p,
-                                                &total),
-                     0);
+    assert_int_equal(
+        mamori_store_original_page(st, "tanaka@lgwan.example", 0, 10, page_cb, &p, &total), 0);
     assert_int_equal(total, 2);
     assert_int_equal(mamori_store_original_stats(st, 0, &s), 0);
     assert_int_equal(s.count, 3);
