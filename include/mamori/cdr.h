@@ -82,4 +82,29 @@ const char *mamori_cdr_verdict_id(enum mamori_cdr_verdict v);
  * type, verdict, reason, name findings, members. */
 void mamori_cdr_report_json(const struct mamori_cdr_result *res, struct mamori_json *j);
 
+/* ---- the file job (src/cdr/job.c: the worker's side; the CLI and the console use it) ---- */
+
+struct mamori_file_job {
+    struct mamori_cdr_options opts; /* limits and name rules; detect and password per run */
+    void *magic;                    /* libmagic cookie, in the worker */
+};
+/* The request's head (then the file's bytes): the name and the password (or NULL). */
+int mamori_file_job_request(const char *name, const char *password, struct mamori_buf *out);
+int mamori_file_job_init(void *job);
+/* Response: verdict (1 byte), report length (4 bytes, big-endian), report JSON, output name
+ * length (2 bytes) and name, the file. */
+int mamori_file_job_run(void *job, const char *req, size_t len, struct mamori_buf *resp);
+
+/* A worker's answer, checked (it comes from a process that parsed hostile bytes): the report
+ * must be one JSON object, the name a plain file name. Pointers into the answer. */
+struct mamori_file_reply {
+    enum mamori_cdr_verdict verdict;
+    const char *report;
+    size_t report_len;
+    char name[1024];
+    const char *out;
+    size_t out_len;
+};
+int mamori_file_job_reply_parse(const char *d, size_t n, struct mamori_file_reply *ret);
+
 #endif

@@ -37,21 +37,6 @@ void mamori_mail_job_header(char out[MAMORI_MAIL_JOB_HEADER], int urls, int mail
 int mamori_mail_job_init(void *job);
 int mamori_mail_job_run(void *job, const char *req, size_t len, struct mamori_buf *resp);
 
-/* ---- the file job (ファイル無害化, src/gateway/filejob.c) ------------------------------ */
-
-#include "mamori/cdr.h"
-
-struct mamori_file_job {
-    struct mamori_cdr_options opts; /* limits and name rules; detect and password per run */
-    void *magic;                    /* libmagic cookie, in the worker */
-};
-/* The request's head (then the file's bytes): the name and the password (or NULL). */
-int mamori_file_job_request(const char *name, const char *password, struct mamori_buf *out);
-int mamori_file_job_init(void *job);
-/* Response: verdict (1 byte), report length (4 bytes, big-endian), report JSON, output name
- * length (2 bytes) and name, the file. */
-int mamori_file_job_run(void *job, const char *req, size_t len, struct mamori_buf *resp);
-
 /* ---- configuration (DIR/mamorid.conf) ---------------------------------------------------- */
 
 #define MAMORI_GATEWAY_MAX_LISTENERS 8

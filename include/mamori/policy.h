@@ -242,8 +242,12 @@ enum mamori_release_method {
 };
 extern const char *const mamori_release_method_ids[MAMORI_RELEASE_MAX + 1];
 
+/* How a file sanitized on its way in reaches the LGWAN side (ファイル無害化転送). */
+enum mamori_transfer_rule { MAMORI_TRANSFER_APPROVAL, MAMORI_TRANSFER_DIRECT };
+
 struct mamori_sanitize {
     int64_t release;  /* enum mamori_release_method */
+    int64_t transfer; /* enum mamori_transfer_rule: approval (file.release) or direct */
     int64_t url_mode; /* enum mamori_url_mode */
     int64_t mailto_mode;
     struct mamori_limits limits;

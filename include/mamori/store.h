@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 8
+#define MAMORI_STORE_SCHEMA_VERSION 9
 
 struct mamori_store;
 
@@ -95,6 +95,20 @@ struct mamori_store_request {
     int64_t created_us, expires_us, decided_us;
 };
 
+/* A file carried from the internet zone to the LGWAN zone through the CDR engine. */
+struct mamori_store_transfer {
+    int64_t id;
+    const char *uploader;
+    const char *name, *out_name; /* as uploaded; the sanitized file's ("" when blocked) */
+    int64_t size, out_size;
+    const char *original, *sanitized; /* ids of both, kept in the quarantine ("" when none) */
+    const char *verdict;              /* clean, sanitized, blocked */
+    const char *report;               /* the CDR report (JSON) */
+    const char *state;                /* blocked, waiting, approved, denied, downloaded */
+    const char *decided_by, *note;
+    int64_t created_us, decided_us;
+};
+
 /* Denied inter-zone attempts seen in the firewall's log, counted. */
 struct mamori_store_deny {
     const char *rule, *src, *dst, *proto;
@@ -110,6 +124,7 @@ struct mamori_store_device {
     int64_t created_us;
 };
 
+typedef int (*mamori_store_transfer_cb)(void *ctx, const struct mamori_store_transfer *t);
 typedef int (*mamori_store_device_cb)(void *ctx, const struct mamori_store_device *d);
 typedef int (*mamori_store_deny_cb)(void *ctx, const struct mamori_store_deny *d);
 typedef int (*mamori_store_person_cb)(void *ctx, const struct mamori_store_person *p);
@@ -163,6 +178,17 @@ int mamori_store_original_delete(struct mamori_store *s, const char *id);
 int mamori_store_original_page(struct mamori_store *s, const char *mail, int64_t offset,
                                int64_t limit, mamori_store_original_cb cb, void *ctx,
                                int64_t *ret_total);
+/* Transfers. set_state: -EBUSY when not in state `from`; iterate: newest first, at most
+ * limit, filtered by uploader and state when not NULL. */
+int mamori_store_transfer_insert(struct mamori_store *s, const struct mamori_store_transfer *t,
+                                 int64_t *ret_id);
+int mamori_store_transfer_get(struct mamori_store *s, int64_t id, struct mamori_arena *a,
+                              struct mamori_store_transfer *ret);
+int mamori_store_transfer_set_state(struct mamori_store *s, int64_t id, const char *from,
+                                    const char *to, const char *by, const char *note,
+                                    int64_t when_us);
+int mamori_store_transfer_iterate(struct mamori_store *s, const char *uploader, const char *state,
+                                  int64_t limit, mamori_store_transfer_cb cb, void *ctx);
 /* Counts of originals: all, their bytes, those kept since since_us, and of those held. */
 struct mamori_store_original_stats {
     int64_t count, bytes, since, held_since;

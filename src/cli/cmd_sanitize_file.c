@@ -17,57 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 #include "mamori/cdr.h"
 #include "mamori/gateway.h"
 #include "mamori/sandbox.h"
 
-struct reply {
-    enum mamori_cdr_verdict verdict;
-    const char *report;
-    size_t report_len;
-    char name[1024];
-    const char *out;
-    size_t out_len;
-};
-
 static int
-parse_reply(const char *d, size_t n, struct reply *r)
-{
-    const unsigned char *u = (const unsigned char *)d;
-    if (n < 7 || u[0] > MAMORI_CDR_BLOCKED)
-        return MAMORI_E_SYNTAX;
-    size_t rl = (size_t)u[1] << 24 | (size_t)u[2] << 16 | (size_t)u[3] << 8 | u[4];
-    if (rl > n - 7)
-        return MAMORI_E_SYNTAX;
-    size_t nl = (size_t)u[5 + rl] << 8 | u[6 + rl];
-    if (nl > n - 7 - rl || nl >= sizeof(r->name) || memchr(d + 7 + rl, '/', nl) ||
-        memchr(d + 7 + rl, '\0', nl))
-        return MAMORI_E_SYNTAX;
-    r->verdict = (enum mamori_cdr_verdict)u[0];
-    r->report = d + 5;
-    r->report_len = rl;
-    memcpy(r->name, d + 7 + rl, nl);
-    r->name[nl] = '\0';
-    r->out = d + 7 + rl + nl;
-    r->out_len = n - 7 - rl - nl;
-    /* The report goes into ours and the audit log as it is: it must be one JSON object. */
-    json_error_t err;
-    json_t *v = json_loadb(r->report, rl, JSON_REJECT_DUPLICATES, &err);
-    bool object = v && json_typeof(v) == JSON_OBJECT;
-    json_decref(v);
-    if (!object)
-        return MAMORI_E_SYNTAX;
-    if (r->verdict != MAMORI_CDR_BLOCKED &&
-        (!nl || strcmp(r->name, "..") == 0 || strcmp(r->name, ".") == 0))
-        return MAMORI_E_SYNTAX;
-    return 0;
-}
-
-static int
-record(struct cli *c, struct mamori_instance *inst, const char *in, const struct reply *rp)
+record(struct cli *c, struct mamori_instance *inst, const char *in,
+       const struct mamori_file_reply *rp)
 {
     char *details = strndup(rp->report, rp->report_len);
     struct mamori_record rec = {
@@ -115,9 +72,9 @@ sanitize_one(struct cli *c, const char *in, const char *password, struct mamori_
         r = mamori_worker_pool_runv(pool, parts, 2, &resp);
     free(data);
     mamori_buf_done(&head);
-    struct reply rp;
+    struct mamori_file_reply rp;
     if (r >= 0)
-        r = parse_reply(resp.data ? resp.data : "", resp.len, &rp);
+        r = mamori_file_job_reply_parse(resp.data ? resp.data : "", resp.len, &rp);
     if (r < 0) {
         if (r == -ETIMEDOUT || r == -ECHILD || r == -EPROTO || r == MAMORI_E_SYNTAX)
             cli_error(_("the sandboxed worker failed on %s (%s); nothing was written"), in,

@@ -6,8 +6,10 @@
 #include <pthread.h>
 #include <sodium.h>
 
+#include "mamori/cdr.h"
 #include "mamori/console.h"
 #include "mamori/policy.h"
+#include "mamori/sandbox.h"
 
 #define FORM_MAX_BYTES          ((size_t)64 * 1024) /* a form body larger than this is refused (413) */
 #define PASSWORD_MIN_CHARS      12   /* a new password has at least this many characters */
@@ -17,6 +19,9 @@
 #define CONNECTIONS_MAX         256  /* open connections per face */
 #define CONNECTIONS_PER_ADDRESS 64   /* ... of which one address may hold */
 #define CONNECTION_IDLE_S       15   /* a connection silent this long is closed */
+#define UPLOAD_MAX_FILES        10   /* files in one upload */
+#define UPLOAD_MAX_BYTES        ((size_t)64 << 20) /* one uploaded file */
+#define CDR_SLOTS               2 /* sandboxed workers sanitizing uploads at once */
 
 struct console {
     struct mamori_instance *inst;
@@ -36,6 +41,19 @@ struct console {
     char verify_message[512];
     /* A hash of a random password: unknown user IDs cost the same work as known ones. */
     char dummy_hash[crypto_pwhash_STRBYTES];
+    /* Uploads are sanitized in sandboxed workers (the CDR engine). */
+    struct mamori_file_job job;
+    struct {
+        struct mamori_worker_pool *pool;
+        bool busy;
+    } cdr[CDR_SLOTS];
+    pthread_mutex_t cdr_lock;
+    pthread_cond_t cdr_cond;
+};
+
+struct upload {
+    char *name;
+    struct mamori_buf data;
 };
 
 /* One request, from its first byte to its response. */
@@ -47,6 +65,12 @@ struct req {
     bool post, api;
     struct mamori_buf body;
     bool body_too_big;
+    /* multipart/form-data (uploads on the internet face only) */
+    struct MHD_PostProcessor *pp;
+    struct upload up[UPLOAD_MAX_FILES];
+    size_t n_up;
+    bool up_refused; /* too many files, or one too large */
+    char csrf_field[64], password_field[256];
     struct mamori_arena *a;
     struct mamori_form form;
     const struct mamori_policy *pol; /* read-locked while the request is answered */
@@ -87,6 +111,10 @@ int console_me(struct req *rq, struct mamori_store_person *ret);
 
 /* Routes of the LGWAN face after sign-in (pages.c): true when handled. */
 bool pages_route(struct req *rq);
+/* The file transfer's pages on both faces (transfer.c): true when handled. */
+bool transfer_route(struct req *rq);
+/* The transfers waiting for the person's decision, as a section of the approvals page. */
+void transfer_approvals(struct req *rq, struct mamori_html *h);
 /* May role see the audit log? */
 bool console_role_audits(const char *role);
 

@@ -60,6 +60,8 @@ page_begin(struct req *rq, struct mamori_html *h, const char *title)
         mamori_html_text(h, T(rq, "Dashboard"));
         MAMORI_HTML(h, "</a><a href=\"/quarantine\">");
         mamori_html_text(h, T(rq, "Quarantine"));
+        MAMORI_HTML(h, "</a><a href=\"/transfers\">");
+        mamori_html_text(h, T(rq, "File transfer"));
         MAMORI_HTML(h, "</a><a href=\"/approvals\">");
         mamori_html_text(h, T(rq, "Approvals"));
         MAMORI_HTML(h, "</a>");
@@ -68,6 +70,11 @@ page_begin(struct req *rq, struct mamori_html *h, const char *title)
             mamori_html_text(h, T(rq, "Audit log"));
             MAMORI_HTML(h, "</a>");
         }
+    }
+    if (rq->signed_in && rq->face == 'i') {
+        MAMORI_HTML(h, "<a href=\"/upload\">");
+        mamori_html_text(h, T(rq, "Upload"));
+        MAMORI_HTML(h, "</a>");
     }
     MAMORI_HTML(h, "<a href=\"/prefs?lang=");
     mamori_html_text(h, rq->ja ? "en" : "ja");
@@ -802,9 +809,10 @@ approvals(struct req *rq)
     const char *done = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "done");
     if (done)
         notice(&h, "ok", T(rq, "Your decision was recorded."));
+    transfer_approvals(rq, &h);
     if (!rl->n) {
         MAMORI_HTML(&h, "<p id=\"no-approvals\">");
-        mamori_html_text(&h, T(rq, "Nothing is waiting for your decision."));
+        mamori_html_text(&h, T(rq, "No mail original is waiting for your decision."));
         MAMORI_HTML(&h, "</p>");
         page_end(rq, &h);
         return;

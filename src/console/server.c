@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "internal.h"
@@ -129,6 +130,19 @@ static const char style_css[] =
     ".card .n{font-size:1.8em;font-weight:bold}form.inline{display:inline}label{display:block;"
     "margin:.5em 0}input[type=text],input[type=password]{padding:.3em;min-width:18em}button{"
     "padding:.3em .9em}.small{font-size:.85em;color:#555}code{word-break:break-all}";
+
+/* The upload page's one script (served as /static/upload.js; no inline script anywhere): sends
+ * the form with XMLHttpRequest to show progress, then shows the answer page. Without it the
+ * form still works, without progress. */
+static const char upload_js[] =
+    "document.addEventListener('DOMContentLoaded',function(){"
+    "var f=document.getElementById('upload');if(!f)return;"
+    "f.addEventListener('submit',function(e){e.preventDefault();"
+    "var p=document.getElementById('progress');p.hidden=false;"
+    "var x=new XMLHttpRequest();x.open('POST',f.action);"
+    "x.upload.onprogress=function(ev){if(ev.lengthComputable){p.max=ev.total;p.value=ev.loaded;}};"
+    "x.onload=function(){document.open();document.write(x.responseText);document.close();};"
+    "x.send(new FormData(f));});});\n";
 
 /* ---- signing in ------------------------------------------------------------------------- */
 
@@ -507,6 +521,11 @@ dispatch(struct req *rq)
         rq->ctype = "text/css; charset=utf-8";
         return;
     }
+    if (!rq->post && strcmp(u, "/static/upload.js") == 0) {
+        mamori_buf_puts(&rq->out, upload_js);
+        rq->ctype = "text/javascript; charset=utf-8";
+        return;
+    }
     if (!rq->post && strcmp(u, "/prefs") == 0) {
         do_prefs(rq);
         return;
@@ -521,8 +540,12 @@ dispatch(struct req *rq)
                      T(rq, "The form is too large."));
         return;
     }
-    if (rq->post &&
-        mamori_form_parse(rq->body.data ? rq->body.data : "", rq->body.len, rq->a, &rq->form) < 0) {
+    if (rq->pp) { /* multipart: the fields came through on_part */
+        rq->form.n = 1;
+        rq->form.name[0] = "csrf";
+        rq->form.value[0] = rq->csrf_field;
+    } else if (rq->post && mamori_form_parse(rq->body.data ? rq->body.data : "", rq->body.len,
+                                             rq->a, &rq->form) < 0) {
         page_message(rq, MHD_HTTP_BAD_REQUEST, T(rq, "Refused"),
                      T(rq, "The form's contents are not well-formed (UTF-8, percent escapes)."));
         return;
@@ -580,18 +603,13 @@ dispatch(struct req *rq)
         }
         return;
     }
+    if (transfer_route(rq))
+        return;
     if (rq->face == 'l' && pages_route(rq))
         return;
     if (rq->face == 'i' && strcmp(u, "/") == 0 && !rq->post) {
-        /* The internet face signs people in for uploads (the file transfer, with the CDR
-         * engine); it serves nothing of the LGWAN side. */
-        struct mamori_html h;
-        page_begin(rq, &h, T(rq, "Internet face"));
-        notice(&h, "info",
-               T(rq, "This is the internet-side face of the console. It serves only "
-                     "signing in and file uploads; everything else is on the "
-                     "LGWAN-side console."));
-        page_end(rq, &h);
+        /* The internet face signs people in for uploads; nothing of the LGWAN side. */
+        redirect(rq, "/upload");
         return;
     }
     if (rq->api) {
@@ -623,8 +641,9 @@ respond(struct req *rq)
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+                            "default-src 'none'; script-src 'self'; style-src 'self'; "
+                            "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+                            "frame-ancestors 'none'; base-uri 'none'");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     /* same-origin: the browser then names this origin in Origin (no-referrer makes it "null") */
@@ -659,6 +678,46 @@ struct face_cls {
     char face;
 };
 
+/* multipart/form-data, piece by piece: files into their buffers (bounded), the CSRF token and
+ * a PPAP password into fields. Nothing is parsed here but the framing. */
+static enum MHD_Result
+on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+        const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+        size_t size)
+{
+    struct req *rq = cls;
+    if (!key)
+        return MHD_YES;
+    if (!filename) {
+        char *field = strcmp(key, "csrf") == 0       ? rq->csrf_field
+                      : strcmp(key, "password") == 0 ? rq->password_field
+                                                     : NULL;
+        size_t cap = field == rq->csrf_field ? sizeof(rq->csrf_field) : sizeof(rq->password_field);
+        if (field && off + size < cap) {
+            memcpy(field + off, data, size);
+            field[off + size] = '\0';
+        }
+        return MHD_YES;
+    }
+    if (strcmp(key, "files") != 0 || !*filename)
+        return MHD_YES; /* an empty file input */
+    struct upload *u = rq->n_up ? &rq->up[rq->n_up - 1] : NULL;
+    if (!u || off == 0 || strcmp(u->name, filename) != 0) {
+        if (rq->n_up == UPLOAD_MAX_FILES) {
+            rq->up_refused = true;
+            return MHD_YES;
+        }
+        u = &rq->up[rq->n_up++];
+        u->name = strdup(filename);
+        mamori_buf_init(&u->data, UPLOAD_MAX_BYTES);
+        if (!u->name)
+            return MHD_NO;
+    }
+    if (size && mamori_buf_append(&u->data, data, size) < 0)
+        rq->up_refused = true;
+    return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -691,12 +750,21 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         rq->status = MHD_HTTP_OK;
         mamori_buf_init(&rq->body, FORM_MAX_BYTES);
         mamori_buf_init(&rq->out, (size_t)256 << 20);
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+        if (rq->post && face == 'i' && strcmp(url, "/upload") == 0 && ct &&
+            strncasecmp(ct, "multipart/form-data", 19) == 0)
+            rq->pp = MHD_create_post_processor(conn, 65536, on_part, rq);
         *con_cls = rq;
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!rq->body_too_big && mamori_buf_append(&rq->body, upload_data, *upload_data_size) < 0)
+        if (rq->pp) {
+            if (MHD_post_process(rq->pp, upload_data, *upload_data_size) != MHD_YES)
+                rq->body_too_big = true;
+        } else if (!rq->body_too_big &&
+                   mamori_buf_append(&rq->body, upload_data, *upload_data_size) < 0) {
             rq->body_too_big = true;
+        }
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -724,6 +792,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req *rq = *con_cls;
     if (!rq)
         return;
+    if (rq->pp)
+        MHD_destroy_post_processor(rq->pp);
+    for (size_t i = 0; i < rq->n_up; i++) {
+        free(rq->up[i].name);
+        mamori_buf_done(&rq->up[i].data);
+    }
+    explicit_bzero(rq->password_field, sizeof(rq->password_field));
     mamori_buf_done(&rq->body);
     mamori_buf_done(&rq->out);
     mamori_arena_free(rq->a);
@@ -868,6 +943,9 @@ mamori_console_start(struct mamori_instance *inst, pthread_mutex_t *lock,
                               crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
             r = -ENOMEM;
     }
+    pthread_mutex_init(&c->cdr_lock, NULL);
+    pthread_cond_init(&c->cdr_cond, NULL);
+    mamori_cdr_options_default(&c->job.opts);
     if (r == 0 && (r = load_console_policy(c)) < 0)
         fprintf(stderr, "mamorid: %s\n", _("the console cannot load the policy"));
     mc->lgwan_cls = (struct face_cls){c, 'l'};
@@ -900,6 +978,10 @@ mamori_console_stop(struct mamori_console *mc)
         MHD_stop_daemon(c->lgwan);
     if (c->internet)
         MHD_stop_daemon(c->internet);
+    for (size_t i = 0; i < CDR_SLOTS; i++)
+        mamori_worker_pool_free(c->cdr[i].pool);
+    pthread_mutex_destroy(&c->cdr_lock);
+    pthread_cond_destroy(&c->cdr_cond);
     mamori_sessions_free(c->sessions);
     mamori_throttle_free(c->throttle);
     mamori_policy_free(c->policy);

@@ -205,7 +205,10 @@ static const struct field sender_fields[] = {
 static const struct objdesc sender_desc =
     OBJ(struct mamori_sender_rule, N_("sender rule"), sender_fields);
 
+static const char *const transfer_rule_ids[] = {"approval", "direct", NULL};
 static const struct field sanitize_fields[] = {
+    {"transfer", F_ENUM, false, offsetof(struct mamori_sanitize, transfer), 0, transfer_rule_ids, 0,
+     0},
     {"release", F_ENUM, false, offsetof(struct mamori_sanitize, release), 0,
      mamori_release_method_ids, 0, 0},
     {"urls", F_ENUM, false, offsetof(struct mamori_sanitize, url_mode), 0, mamori_url_mode_ids, 0,

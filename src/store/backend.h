@@ -31,6 +31,14 @@ struct mamori_store_ops {
     int (*original_delete)(struct mamori_store *s, const char *id);
     int (*original_page)(struct mamori_store *s, const char *mail, int64_t offset, int64_t limit,
                          mamori_store_original_cb cb, void *ctx, int64_t *ret_total);
+    int (*transfer_insert)(struct mamori_store *s, const struct mamori_store_transfer *t,
+                           int64_t *ret_id);
+    int (*transfer_get)(struct mamori_store *s, int64_t id, struct mamori_arena *a,
+                        struct mamori_store_transfer *ret);
+    int (*transfer_set_state)(struct mamori_store *s, int64_t id, const char *from, const char *to,
+                              const char *by, const char *note, int64_t when_us);
+    int (*transfer_iterate)(struct mamori_store *s, const char *uploader, const char *state,
+                            int64_t limit, mamori_store_transfer_cb cb, void *ctx);
     int (*original_stats)(struct mamori_store *s, int64_t since_us,
                           struct mamori_store_original_stats *ret);
     int (*person_put)(struct mamori_store *s, const struct mamori_store_person *p);

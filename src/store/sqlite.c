@@ -56,6 +56,10 @@ enum stmt_id {
     ST_ORIG_PAGE,
     ST_ORIG_COUNT_FOR,
     ST_ORIG_STATS,
+    ST_XFER_INSERT,
+    ST_XFER_GET,
+    ST_XFER_STATE,
+    ST_XFER_ITER,
     ST_MAX,
 };
 
@@ -66,6 +70,9 @@ enum stmt_id {
 #define PERSON_COLUMNS                                                                             \
     "id, name, role, unit, mail, password_hash, disabled, created_us, totp_sealed, "               \
     "failed_logins, locked_until_us, last_login_us, last_login_from, must_change_password"
+#define TRANSFER_COLUMNS                                                                           \
+    "id, uploader, name, out_name, size, out_size, original, sanitized, verdict, report, state, "  \
+    "decided_by, note, created_us, decided_us"
 #define REQUEST_COLUMNS                                                                            \
     "id, original, requester, reason, state, decided_by, note, created_us, expires_us, "           \
     "decided_us"
@@ -138,6 +145,15 @@ static const char *const stmt_sql[ST_MAX] = {
                      "WHERE r.mail = lower(?1) ORDER BY r.created_us DESC, r.id "
                      "LIMIT ?3 OFFSET ?2",
     [ST_ORIG_COUNT_FOR] = "SELECT count(*) FROM original_rcpt WHERE mail = lower(?1)",
+    [ST_XFER_INSERT] = "INSERT INTO transfer(uploader, name, out_name, size, out_size, original, "
+                       "sanitized, verdict, report, state, created_us) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [ST_XFER_GET] = "SELECT " TRANSFER_COLUMNS " FROM transfer WHERE id = ?1",
+    [ST_XFER_STATE] = "UPDATE transfer SET state = ?3, decided_by = ?4, note = ?5, "
+                      "decided_us = ?6 WHERE id = ?1 AND state = ?2",
+    [ST_XFER_ITER] =
+        "SELECT " TRANSFER_COLUMNS " FROM transfer WHERE (?1 IS NULL OR uploader = ?1) "
+        "AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
     [ST_ORIG_STATS] = "SELECT t.count, t.bytes, "
                       "(SELECT count(*) FROM original WHERE created_us >= ?1), "
                       "(SELECT count(*) FROM original WHERE created_us >= ?1 AND verdict = 'held') "
@@ -274,6 +290,27 @@ static const char *const migrations[] = {
     "CREATE TRIGGER original_totals_del AFTER DELETE ON original BEGIN"
     "  UPDATE original_totals SET count = count - 1, bytes = bytes - OLD.size; END;"
     "PRAGMA user_version = 8;",
+    /* 9: files carried from the internet zone through the CDR engine (ファイル無害化転送). */
+    "CREATE TABLE transfer ("
+    "  id INTEGER PRIMARY KEY,"
+    "  uploader TEXT NOT NULL REFERENCES person(id),"
+    "  name TEXT NOT NULL,"
+    "  out_name TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  out_size INTEGER NOT NULL,"
+    "  original TEXT NOT NULL,"
+    "  sanitized TEXT NOT NULL,"
+    "  verdict TEXT NOT NULL,"
+    "  report TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  decided_by TEXT NOT NULL DEFAULT '',"
+    "  note TEXT NOT NULL DEFAULT '',"
+    "  created_us INTEGER NOT NULL,"
+    "  decided_us INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE INDEX transfer_uploader ON transfer(uploader, id);"
+    "CREATE INDEX transfer_state ON transfer(state, id);"
+    "PRAGMA user_version = 9;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -860,6 +897,115 @@ sqlite_original_stats(struct mamori_store *base, int64_t since_us,
     return rc == SQLITE_ROW ? 0 : errno_of(rc);
 }
 
+static const char *column_text(sqlite3_stmt *st, int i, struct mamori_arena *arena);
+
+static int
+transfer_row(sqlite3_stmt *st, struct mamori_arena *a, struct mamori_store_transfer *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->id = sqlite3_column_int64(st, 0);
+    const char **texts[] = {&t->uploader, &t->name,     &t->out_name,   NULL,
+                            NULL,         &t->original, &t->sanitized,  &t->verdict,
+                            &t->report,   &t->state,    &t->decided_by, &t->note};
+    for (int i = 0; i < 12; i++)
+        if (texts[i] && !(*texts[i] = column_text(st, 1 + i, a)))
+            return -ENOMEM;
+    t->size = sqlite3_column_int64(st, 4);
+    t->out_size = sqlite3_column_int64(st, 5);
+    t->created_us = sqlite3_column_int64(st, 13);
+    t->decided_us = sqlite3_column_int64(st, 14);
+    return 0;
+}
+
+static int
+sqlite_transfer_insert(struct mamori_store *base, const struct mamori_store_transfer *t,
+                       int64_t *ret_id)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_XFER_INSERT, &st);
+    if (r < 0)
+        return r;
+    const char *texts[] = {t->uploader, t->name};
+    for (int i = 0; i < 2; i++)
+        sqlite3_bind_text(st, 1 + i, text_or_empty(texts[i]), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, text_or_empty(t->out_name), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, t->size);
+    sqlite3_bind_int64(st, 5, t->out_size);
+    const char *more[] = {t->original, t->sanitized, t->verdict, t->report, t->state};
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_text(st, 6 + i, text_or_empty(more[i]), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, t->created_us);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    *ret_id = sqlite3_last_insert_rowid(impl(base)->db);
+    return 0;
+}
+
+static int
+sqlite_transfer_get(struct mamori_store *base, int64_t id, struct mamori_arena *a,
+                    struct mamori_store_transfer *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_XFER_GET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    r = rc == SQLITE_ROW ? transfer_row(st, a, ret) : rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_transfer_set_state(struct mamori_store *base, int64_t id, const char *from, const char *to,
+                          const char *by, const char *note, int64_t when_us)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_XFER_STATE, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, text_or_empty(by), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, text_or_empty(note), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, when_us);
+    return step_changed(impl(base), st, -EBUSY);
+}
+
+static int
+sqlite_transfer_iterate(struct mamori_store *base, const char *uploader, const char *state,
+                        int64_t limit, mamori_store_transfer_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_XFER_ITER, &st);
+    if (r < 0)
+        return r;
+    if (uploader)
+        sqlite3_bind_text(st, 1, uploader, -1, SQLITE_STATIC);
+    if (state)
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_transfer t;
+        r = transfer_row(st, NULL, &t);
+        if (r == 0)
+            r = cb(ctx, &t);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
 static int
 sqlite_original_delete(struct mamori_store *base, const char *id)
 {
@@ -1250,6 +1396,10 @@ static const struct mamori_store_ops sqlite_ops = {
     .original_delete = sqlite_original_delete,
     .original_page = sqlite_original_page,
     .original_stats = sqlite_original_stats,
+    .transfer_insert = sqlite_transfer_insert,
+    .transfer_get = sqlite_transfer_get,
+    .transfer_set_state = sqlite_transfer_set_state,
+    .transfer_iterate = sqlite_transfer_iterate,
     .person_put = sqlite_person_put,
     .person_get = sqlite_person_get,
     .person_iterate = sqlite_person_iterate,

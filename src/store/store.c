@@ -219,6 +219,34 @@ mamori_store_original_page(struct mamori_store *s, const char *mail, int64_t off
 }
 
 int
+mamori_store_transfer_insert(struct mamori_store *s, const struct mamori_store_transfer *t,
+                             int64_t *ret_id)
+{
+    return s->ops->transfer_insert(s, t, ret_id);
+}
+
+int
+mamori_store_transfer_get(struct mamori_store *s, int64_t id, struct mamori_arena *a,
+                          struct mamori_store_transfer *ret)
+{
+    return s->ops->transfer_get(s, id, a, ret);
+}
+
+int
+mamori_store_transfer_set_state(struct mamori_store *s, int64_t id, const char *from,
+                                const char *to, const char *by, const char *note, int64_t when_us)
+{
+    return s->ops->transfer_set_state(s, id, from, to, by, note, when_us);
+}
+
+int
+mamori_store_transfer_iterate(struct mamori_store *s, const char *uploader, const char *state,
+                              int64_t limit, mamori_store_transfer_cb cb, void *ctx)
+{
+    return s->ops->transfer_iterate(s, uploader, state, limit, cb, ctx);
+}
+
+int
 mamori_store_original_stats(struct mamori_store *s, int64_t since_us,
                             struct mamori_store_original_stats *ret)
 {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 const argv = process.argv.slice(2);
 const arg = (name) => argv[argv.indexOf('--' + name) + 1];
 const L = arg('lgwan');
+const I = arg('internet');
 const PW = arg('password');
 const shots = arg('shots');
 let n = Number(arg('start'));
@@ -80,8 +81,8 @@ async function shot(page, name) {
   await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
 }
 
-async function signIn(page, user, password, code) {
-  await page.goto(L + '/login');
+async function signIn(page, user, password, code, base = L) {
+  await page.goto(base + '/login');
   await page.fill('input[name=user]', user);
   await page.fill('input[name=password]', password);
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
@@ -184,6 +185,44 @@ try {
   await download.saveAs(file);
   const hash = 'sha256:' + createHash('sha256').update(readFileSync(file)).digest('hex');
   tap(hash === hostile.id, 'the downloaded file is the original (its SHA-256 is its name)', hash);
+
+  // ---- the file transfer: ito uploads on the internet face, yoso approves, ito downloads ------
+  const inet = await person();
+  await signIn(inet.page, 'ito', 'ito no himitsu desu', false, I);
+  tap(new URL(inet.page.url()).pathname === '/upload', 'on the internet face, signing in leads to the upload page', inet.page.url());
+  await inet.page.setInputFiles('input[name=files]', [join(arg('samples'), '見積書.docm'), join(arg('samples'), 'bomb.zip')]);
+  tap((await inet.page.locator('#progress').count()) === 1, 'the upload form has a progress bar');
+  await shot(inet.page, '11-upload');
+  await inet.page.click('#upload button[type=submit]');
+  await inet.page.waitForSelector('#results');
+  const results = await inet.page.textContent('#results');
+  tap(results.includes('見積書.docm') && results.includes('sanitized') && results.includes('承認待ち') &&
+      results.includes('bomb.zip') && results.includes('blocked'),
+    'the document is sanitized and waits for approval; the zip bomb is blocked', results);
+  await shot(inet.page, '12-uploaded');
+  const lg = await inet.page.goto(I + '/transfers');
+  tap(lg.status() === 404, 'the internet face has no downloads');
+
+  await yoso.page.goto(L + '/approvals');
+  const xrow = yoso.page.locator('#transfer-approvals tr', { hasText: '見積書.docm' });
+  tap((await xrow.count()) === 1 && (await xrow.textContent()).includes('マクロ'),
+    'the approver sees the file and its report (the macro removed)', await yoso.page.textContent('main'));
+  await shot(yoso.page, '13-transfer-approval');
+  await Promise.all([yoso.page.waitForNavigation(), xrow.locator('button', { hasText: '承認' }).first().click()]);
+
+  await ito.page.goto(L + '/transfers');
+  await shot(ito.page, '14-transfers');
+  const trow = ito.page.locator('#transfers tr', { hasText: '見積書.docm' });
+  const [dl] = await Promise.all([
+    ito.page.waitForEvent('download'),
+    trow.locator('button', { hasText: 'ダウンロード' }).click(),
+  ]);
+  const got = join(shots, 'transferred.docx');
+  await dl.saveAs(got);
+  const bytes = readFileSync(got);
+  tap(dl.suggestedFilename() === '見積書.docx' && bytes.subarray(0, 2).toString() === 'PK' &&
+      !bytes.includes(Buffer.from('vbaProject')),
+    'ito downloads 見積書.docx on the LGWAN face: a zip without the macro', dl.suggestedFilename());
 
   // ---- the auditor verifies the log ---------------------------------------------------------
   const kansa = await person();

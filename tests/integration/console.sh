@@ -120,12 +120,15 @@ send "$T/m6.eml" ito@lgwan.example
 send "$T/m7.eml" yoso@lgwan.example
 check "seven originals kept" sh -c "test \$('$MAMORI' -C '$I' quarantine list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') -eq 7"
 M quarantine list --json >"$T/originals.json"
+# Files for the transfer: the hand-made samples of the file engine's test.
+mkdir -p "$T/samples"
+/usr/bin/python3 "$SRC/tests/integration/cdr_samples.py" "$T/samples" || not_ok "the sample files are made"
 
 # --- HTTP probes ----------------------------------------------------------------------------------
 python3 "$SRC/tests/integration/console_http.py" --start "$n" --count-file "$T/count" \
     --lgwan "127.0.0.1:$LGWAN" --internet "127.0.0.1:$INET" --instance "$I" --mamori "$MAMORI" \
     --originals "$T/originals.json" --totp-dir "$T" --password "correct horse battery staple" \
-    --sink "$T/sink"
+    --sink "$T/sink" --samples "$T/samples"
 read -r n failed_py <"$T/count" || { n=$((n + 1)); failed_py=1; echo "not ok $n - console_http.py ran to the end"; }
 failed=$((failed + failed_py))
 
@@ -140,7 +143,7 @@ else
     node "$SRC/tests/browser/console.mjs" --start "$n" --count-file "$T/count" \
         --lgwan "http://127.0.0.1:$LGWAN" --internet "http://127.0.0.1:$INET" \
         --originals "$T/originals.json" --totp-dir "$T" --password "correct horse battery staple" \
-        --shots "$SHOTS"
+        --shots "$SHOTS" --samples "$T/samples"
     read -r n failed_js <"$T/count" || { n=$((n + 1)); failed_js=1; echo "not ok $n - console.mjs ran to the end"; }
     failed=$((failed + failed_js))
 fi

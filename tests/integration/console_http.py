@@ -24,7 +24,7 @@ import urllib.parse
 
 ap = argparse.ArgumentParser()
 for a in ["start", "count-file", "lgwan", "internet", "instance", "mamori", "originals",
-          "totp-dir", "password", "sink"]:
+          "totp-dir", "password", "sink", "samples"]:
     ap.add_argument("--" + a, required=True)
 args = ap.parse_args()
 PW = args.password
@@ -109,6 +109,22 @@ class Client:
             self.csrf = tok
         return r
 
+    def upload(self, path, files, csrf=True, fields=None):
+        """multipart/form-data as a browser sends it: files is a list of (name, bytes)."""
+        b = "mamori-test-boundary-7d41"
+        body = b""
+        parts = dict(fields or {})
+        if csrf and self.csrf:
+            parts["csrf"] = self.csrf
+        for k, v in parts.items():
+            body += f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for name, data in files:
+            body += (f'--{b}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+                     "Content-Type: application/octet-stream\r\n\r\n").encode() + data + b"\r\n"
+        body += f"--{b}--\r\n".encode()
+        return self.request("POST", path, raw=body,
+                            headers={"Content-Type": f"multipart/form-data; boundary={b}"})
+
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
 
@@ -174,8 +190,9 @@ def probes():
     r = anon.get("/login")
     tap(r.status == 200, "the sign-in page answers", r.status)
     csp = r.header("Content-Security-Policy") or ""
-    tap("default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "script-src" not in csp,
-        "Content-Security-Policy allows no scripts and no framing", csp)
+    tap("default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        and "script-src 'self'" in csp and "unsafe-inline" not in csp,
+        "Content-Security-Policy: scripts only from the console's own files, no framing", csp)
     tap(r.header("X-Frame-Options") == "DENY" and r.header("X-Content-Type-Options") == "nosniff"
         and r.header("Cache-Control") == "no-store" and r.header("Referrer-Policy") == "same-origin",
         "X-Frame-Options, nosniff, no-store and a same-origin referrer policy on every page", r.headers)
@@ -364,7 +381,8 @@ def probes():
     # ---- the two faces ---------------------------------------------------------------------------
     inet = Client(I)
     r = inet.sign_in("tanaka")
-    tap(inet.get("/").status == 200, "tanaka signs in on the internet face")
+    tap(inet.get("/").header("Location") == "/upload" and inet.get("/upload").status == 200,
+        "tanaka signs in on the internet face, which leads to the upload page")
     for p in ["/quarantine", "/approvals", "/audit", "/api/v1/dashboard", "/api/v1/quarantine",
               "/quarantine/o/" + script["id"], "/dashboard"]:
         r = inet.get(p)
@@ -378,6 +396,63 @@ def probes():
     cross = Client(L)
     cross.jar["mamori_session"] = inet.session()
     tap(cross.get("/quarantine").status == 303, "an internet-face session is not valid on the LGWAN face")
+
+    # ---- the file transfer: upload on the internet face, approve and download on the LGWAN face
+    def sample(name):
+        return open(os.path.join(args.samples, name), "rb").read()
+
+    r = inet.get("/upload")
+    tap(r.status == 200 and 'enctype="multipart/form-data"' in r.text and "/static/upload.js" in r.text,
+        "the internet face offers the upload form (with its progress script)")
+    r = inet.upload("/upload", [("見積書.docm", sample("見積書.docm"))], csrf=False)
+    tap(r.status == 403, "an upload without the CSRF token is refused")
+    r = inet.upload("/upload", [("見積書.docm", sample("見積書.docm")), ("bomb.zip", sample("bomb.zip")),
+                                ("setup.exe", b"MZ\x90\x00" + b"\x00" * 64)])
+    tap(r.status == 200 and "sanitized" in r.text and r.text.count("blocked") >= 2,
+        "three files: the document sanitized, the zip bomb and the program blocked", r.text[-1500:])
+    tl = Client(L)
+    tl.sign_in("tanaka")
+    xs = {x["name"]: x for x in json.loads(tl.get("/api/v1/transfers").text)}
+    doc = xs["見積書.docm"]
+    tap(doc["state"] == "waiting" and doc["out_name"] == "見積書.docx" and xs["bomb.zip"]["state"] == "blocked"
+        and xs["setup.exe"]["state"] == "blocked",
+        "on the LGWAN face tanaka sees the document waiting for approval, the others blocked", xs)
+    tap(doc["report"]["removed"].get("macros") == 1, "... with the report: the macro removed", doc["report"])
+    r = tl.post(f"/transfers/{doc['id']}/download")
+    tap(r.status == 409, "nothing is downloadable before the approval")
+    r = tl.post(f"/transfers/{doc['id']}/approve")
+    tap(r.status == 403, "the uploader cannot approve their own file")
+    r = y.post(f"/transfers/{doc['id']}/approve")
+    tap(r.status == 403, "a section manager of another unit cannot approve it")
+    r = k.get("/approvals")
+    tap(f"/transfers/{doc['id']}/approve" in r.text and "見積書.docm" in r.text,
+        "tanaka's section manager sees it among the approvals")
+    r = k.post(f"/transfers/{doc['id']}/approve")
+    tap(r.status == 303, "and approves it")
+    r = k.post(f"/transfers/{doc['id']}/download")
+    tap(r.status == 403, "the approver cannot download it (only the uploader)")
+    r = tl.post(f"/transfers/{doc['id']}/download")
+    h = "sha256:" + hashlib.sha256(r.body).hexdigest()
+    import io, zipfile
+    z = zipfile.ZipFile(io.BytesIO(r.body))
+    tap(r.status == 200 and h == doc["sanitized"] and not any("vbaProject" in n for n in z.namelist())
+        and "filename*=UTF-8''%E8%A6%8B" in (r.header("Content-Disposition") or ""),
+        "tanaka downloads the rebuilt docx (its SHA-256 as reported; no macro; UTF-8 name)",
+        (r.status, r.headers))
+    tap(h != doc["original"], "... never the original")
+    r = tl.post(f"/transfers/{xs['bomb.zip']['id']}/download")
+    tap(r.status == 409, "a blocked file is never downloadable")
+    r = inet.get("/transfers")
+    tap(r.status == 404, "the internet face does not serve downloads")
+    r = tl.upload("/upload", [("a.txt", b"x")])
+    tap(r.status in (403, 404), "the LGWAN face does not take uploads", r.status)
+    r = inet.upload("/upload", [("f%d.txt" % i, b"x") for i in range(11)])
+    tap(r.status == 413, "more than 10 files at once are refused (413)", r.status)
+    r = inet.upload("/upload", [("big.txt", b"a" * (65 << 20))])
+    tap(r.status == 413, "a file over 64 MiB is refused (413)", r.status)
+    acts = {x["action"] for x in audit() if x["object"] == f"transfer:{doc['id']}"}
+    tap({"file.upload", "file.approve", "file.download"} <= acts,
+        "upload, approval and download are in the audit log", acts)
 
     # ---- lockout, throttle ---------------------------------------------------------------------
     lk = Client(L, "127.0.0.7")

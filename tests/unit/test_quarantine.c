@@ -324,7 +324,7 @@ test_store_recipients(void **state)
     assert_int_equal(sqlite3_exec(raw,
                                   "DROP TABLE original_rcpt; DROP INDEX original_created; "
                                   "DROP TABLE original_totals; DROP TRIGGER original_totals_add; "
-                                  "DROP TRIGGER original_totals_del; "
+                                  "DROP TRIGGER original_totals_del; DROP TABLE transfer; "
                                   "PRAGMA user_version = 7;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

@@ -7,11 +7,11 @@
  * (JSON), the output name's length (2 bytes) and the name, then the rebuilt file (nothing when
  * blocked).
  */
+#include <jansson.h>
 #include <magic.h>
 #include <string.h>
 
 #include "mamori/cdr.h"
-#include "mamori/gateway.h"
 
 static const char *
 detect(void *ctx, const void *data, size_t len)
@@ -105,4 +105,37 @@ mamori_file_job_run(void *ctx, const char *req, size_t len, struct mamori_buf *r
     mamori_buf_done(&rep);
     mamori_cdr_result_free(res);
     return r;
+}
+
+int
+mamori_file_job_reply_parse(const char *d, size_t n, struct mamori_file_reply *r)
+{
+    const unsigned char *u = (const unsigned char *)d;
+    if (n < 7 || u[0] > MAMORI_CDR_BLOCKED)
+        return MAMORI_E_SYNTAX;
+    size_t rl = (size_t)u[1] << 24 | (size_t)u[2] << 16 | (size_t)u[3] << 8 | u[4];
+    if (rl > n - 7)
+        return MAMORI_E_SYNTAX;
+    size_t nl = (size_t)u[5 + rl] << 8 | u[6 + rl];
+    if (nl > n - 7 - rl || nl >= sizeof(r->name) || memchr(d + 7 + rl, '/', nl) ||
+        memchr(d + 7 + rl, '\0', nl))
+        return MAMORI_E_SYNTAX;
+    r->verdict = (enum mamori_cdr_verdict)u[0];
+    r->report = d + 5;
+    r->report_len = rl;
+    memcpy(r->name, d + 7 + rl, nl);
+    r->name[nl] = '\0';
+    r->out = d + 7 + rl + nl;
+    r->out_len = n - 7 - rl - nl;
+    /* The report goes into ours and the audit log as it is: it must be one JSON object. */
+    json_error_t err;
+    json_t *v = json_loadb(r->report, rl, JSON_REJECT_DUPLICATES, &err);
+    bool object = v && json_typeof(v) == JSON_OBJECT;
+    json_decref(v);
+    if (!object)
+        return MAMORI_E_SYNTAX;
+    if (r->verdict != MAMORI_CDR_BLOCKED &&
+        (!nl || strcmp(r->name, "..") == 0 || strcmp(r->name, ".") == 0))
+        return MAMORI_E_SYNTAX;
+    return 0;
 }
