@@ -54,6 +54,7 @@ bench: deps all
 	bench/run-mail $(BUILD) 4
 	bench/run-milter $(BUILD) 400
 	bench/run-console $(BUILD) 10
+	bench/run-cdr $(BUILD) 20
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

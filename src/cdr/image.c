@@ -40,20 +40,17 @@ keep(struct cdr *c, struct part *p, const void *data, size_t len, const char *ty
 }
 
 /* Encodes RGBA pixels as PNG. */
+/* Encodes pixels (format: a PNG_FORMAT_* of 8-bit channels) as PNG, in one pass into a buffer
+ * of the largest size the encoder can produce (asking for the size first compresses twice). */
 static int
-png_out(struct cdr *c, struct part *p, const uint8_t *rgba, uint32_t w, uint32_t h)
+png_out(struct cdr *c, struct part *p, const uint8_t *px, uint32_t w, uint32_t h, uint32_t format)
 {
-    png_image img = {
-        .version = PNG_IMAGE_VERSION, .width = w, .height = h, .format = PNG_FORMAT_RGBA};
-    png_alloc_size_t size = 0;
-    if (!png_image_write_to_memory(&img, NULL, &size, 0, rgba, 0, NULL))
-        return cdr_block(p, "malformed-image",
-                         "画像を書き出せません / the image cannot be "
-                         "encoded");
+    png_image img = {.version = PNG_IMAGE_VERSION, .width = w, .height = h, .format = format};
+    png_alloc_size_t size = PNG_IMAGE_PNG_SIZE_MAX(img);
     void *buf = mamori_arena_alloc(c->a, size);
     if (!buf)
         return -ENOMEM;
-    if (!png_image_write_to_memory(&img, buf, &size, 0, rgba, 0, NULL))
+    if (!png_image_write_to_memory(&img, buf, &size, 0, px, 0, NULL))
         return cdr_block(p, "malformed-image",
                          "画像を書き出せません / the image cannot be "
                          "encoded");
@@ -103,8 +100,11 @@ png_in(struct cdr *c, struct part *p, const void *data, size_t len)
         png_image_free(&img);
         return r;
     }
-    img.format = PNG_FORMAT_RGBA;
-    uint8_t *px = mamori_arena_alloc(c->a, (size_t)img.width * img.height * 4); /* RGBA */
+    /* The file's own channels (gray or colour, with or without alpha), 8 bits each, no
+     * palette: the pixels as they look, nothing else. */
+    img.format &= PNG_FORMAT_FLAG_ALPHA | PNG_FORMAT_FLAG_COLOR;
+    uint8_t *px = mamori_arena_alloc(c->a, (size_t)img.width * img.height *
+                                               PNG_IMAGE_SAMPLE_CHANNELS(img.format));
     if (!px) {
         png_image_free(&img);
         return -ENOMEM;
@@ -112,7 +112,7 @@ png_in(struct cdr *c, struct part *p, const void *data, size_t len)
     if (!png_image_finish_read(&img, NULL, px, 0, NULL))
         return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
     cdr_removed(c, p, "metadata", png_metadata(data, len));
-    return png_out(c, p, px, img.width, img.height);
+    return png_out(c, p, px, img.width, img.height, img.format);
 }
 
 /* JPEG segments that are not the image: APPn (EXIF with GPS, XMP, ICC, Photoshop) and COM;
@@ -261,7 +261,8 @@ gif_in(struct cdr *c, struct part *p, const void *data, size_t len)
     DGifCloseFile(g, &err);
     cdr_removed(c, p, "metadata", extensions);
     cdr_removed(c, p, "animation-frames", frames - 1);
-    return png_out(c, p, px, W, H); /* GIF to PNG is a change of form, not a removal */
+    /* GIF to PNG is a change of form, not a removal */
+    return png_out(c, p, px, W, H, PNG_FORMAT_RGBA);
 }
 
 static int

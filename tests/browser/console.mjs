@@ -190,7 +190,10 @@ try {
   const inet = await person();
   await signIn(inet.page, 'ito', 'ito no himitsu desu', false, I);
   tap(new URL(inet.page.url()).pathname === '/upload', 'on the internet face, signing in leads to the upload page', inet.page.url());
-  await inet.page.setInputFiles('input[name=files]', [join(arg('samples'), '見積書.docm'), join(arg('samples'), 'bomb.zip')]);
+  // A file whose name is markup: it must come back as text.
+  const evilName = join(arg('samples'), '<img src=x onerror=alert(6)>.csv');
+  writeFileSync(evilName, 'a,b\n1,2\n');
+  await inet.page.setInputFiles('input[name=files]', [join(arg('samples'), '見積書.docm'), join(arg('samples'), 'bomb.zip'), evilName]);
   tap((await inet.page.locator('#progress').count()) === 1, 'the upload form has a progress bar');
   await shot(inet.page, '11-upload');
   await inet.page.click('#upload button[type=submit]');
@@ -199,6 +202,9 @@ try {
   tap(results.includes('見積書.docm') && results.includes('sanitized') && results.includes('承認待ち') &&
       results.includes('bomb.zip') && results.includes('blocked'),
     'the document is sanitized and waits for approval; the zip bomb is blocked', results);
+  tap(results.includes('<img src=x onerror=alert(6)>.csv') &&
+      (await inet.page.locator('#results img').count()) === 0 && dialogs === 0,
+    'a file name with markup is shown as text, and no script ran', results);
   await shot(inet.page, '12-uploaded');
   const lg = await inet.page.goto(I + '/transfers');
   tap(lg.status() === 404, 'the internet face has no downloads');
