@@ -306,9 +306,7 @@ cdr_rebuild(struct cdr *c, const char *name, const void *data, size_t len, struc
         strcmp(fam, "gzip") == 0 || strcmp(fam, "tar") == 0)
         return cdr_archive(c, type, data, len, p);
     if (strcmp(fam, "pdf") == 0)
-        return cdr_block(p, "no-converter",
-                         "PDF の変換はこの版ではまだ使えません / PDF conversion is not available "
-                         "in this version");
+        return cdr_pdf(c, data, len, p);
     return cdr_block(p, "no-converter",
                      "旧形式の Office 文書・RTF の変換はこの版ではまだ使えません / legacy Office "
                      "and RTF conversion is not available in this version");

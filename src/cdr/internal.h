@@ -37,6 +37,7 @@ int cdr_rebuild(struct cdr *c, const char *name, const void *data, size_t len, s
 int cdr_text(struct cdr *c, const char *name, const void *data, size_t len, struct part *p);
 int cdr_image(struct cdr *c, const char *type, const void *data, size_t len, struct part *p);
 int cdr_ooxml(struct cdr *c, const void *data, size_t len, struct part *p);
+int cdr_pdf(struct cdr *c, const void *data, size_t len, struct part *p);
 int cdr_archive(struct cdr *c, const char *type, const void *data, size_t len, struct part *p);
 /* Is this zip an Office Open XML package ([Content_Types].xml at its root)? */
 bool cdr_zip_is_ooxml(const void *data, size_t len);

@@ -13,7 +13,7 @@ SRC=$2
 T=$(mktemp -d "${TMPDIR:-/tmp}/mamori-cdr-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 PY=/usr/bin/python3 # Debian's, with python3-docx and python3-openpyxl
-for p in "$PY" vips vipsheader exiftool zip file; do
+for p in "$PY" vips vipsheader exiftool zip file qpdf pdftotext; do
     command -v "$p" >/dev/null || { not_ok "$p is not installed (scripts/install-deps)"; tap_end; exit 1; }
 done
 mkdir -p "$T/in" "$T/out" "$T/out2"
@@ -102,7 +102,11 @@ assert \"\\x27=HYPERLINK\" in t and \"\\x27@SUM\" in t and \",-500,\" in t, t
 check "an RTL-override name (invoice<U+202E>gpj.exe): blocked" verdict "$(printf 'invoice\342\200\256gpj.exe')" blocked name-bidi
 check "a double extension (請求書.pdf.exe): blocked" verdict 請求書.pdf.exe blocked name-double-extension
 check "a JPEG named .pdf: blocked (type mismatch)" verdict scan.pdf blocked name-type-mismatch
-check "a PDF: blocked until its converter lands (honest reason)" verdict real.pdf blocked no-converter
+check "a PDF with JavaScript, OpenAction, a launch action, a URI and an embedded file: sanitized" \
+    verdict real.pdf sanitized - javascript open-actions launch-actions external-links embedded-files
+check "... pdftotext still reads its text" sh -c "pdftotext '$T/out/real.pdf' - | grep -q 'Mitsumori 2026'"
+check "... nothing that acts is left in it (qpdf's view of every object)" sh -c \
+    "qpdf --qdf --object-streams=disable '$T/out/real.pdf' '$T/real.qdf' && ! grep -a -E '/JavaScript|/JS|/Launch|/EmbeddedFile|/OpenAction|/AA|evil.example' '$T/real.qdf'"
 check "a password-protected zip without the password: blocked, encrypted" verdict ppap.zip blocked encrypted
 check "an empty file: blocked" verdict empty.txt blocked empty
 
@@ -114,9 +118,9 @@ check "... its CSV is inside, neutralised" sh -c \
     "$PY -c 'import zipfile,sys; t=zipfile.ZipFile(sys.argv[1]).read(\"data.csv\").decode(); assert \"\\x27=1+1\" in t, t' '$T/ppap-out.zip'"
 
 # --strict: a blocked file is an error for scripts.
-"$MAMORI" sanitize file "$T/in/real.pdf" -o "$T/x.pdf" --strict 2>/dev/null
+"$MAMORI" sanitize file "$T/in/bomb.zip" -o "$T/x.zip" --strict 2>/dev/null
 check "--strict: a blocked file exits 65" test $? -eq 65
-check "... and writes nothing" test ! -e "$T/x.pdf"
+check "... and writes nothing" test ! -e "$T/x.zip"
 "$MAMORI" sanitize file "$T/missing.docx" -o "$T/x" 2>"$T/err"
 check "an unreadable input exits 65 with its name" sh -c "test $? -eq 65 && grep -q missing.docx '$T/err'"
 "$MAMORI" sanitize file "$T/in/photo.jpg" 2>/dev/null

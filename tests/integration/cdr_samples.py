@@ -141,8 +141,20 @@ subprocess.run(["zip", "-q", "-j", "-P", "himitsu", os.path.join(d, "ppap.zip"),
 open(os.path.join(d, "請求書.csv"), "wb").write(
     '品名,金額,備考\r\n①号機,1000,"=HYPERLINK(""http://evil.example"")"\r\n㈱テスト,-500,@SUM(A1)\r\n'.encode("cp932"))
 open(os.path.join(d, "empty.txt"), "wb").close()
-open(os.path.join(d, "real.pdf"), "wb").write(
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+open(os.path.join(d, "real.pdf"), "wb").write(b"""%PDF-1.4
+1 0 obj<</Type/Catalog/Pages 2 0 R/OpenAction<</S/JavaScript/JS(app.alert(1))>>/Names<</JavaScript<</Names[(x)<</S/JavaScript/JS(app.alert(2))>>]>>/EmbeddedFiles<</Names[(a.exe)<</Type/Filespec/F(a.exe)/EF<</F 6 0 R>>>>]>>>>>>endobj
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 200]/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R/Annots[<</Type/Annot/Subtype/Link/Rect[0 0 50 50]/A<</S/Launch/F(cmd.exe)>>>><</Type/Annot/Subtype/Link/Rect[50 50 90 90]/A<</S/URI/URI(http://evil.example/)>>>>]/AA<</O<</S/JavaScript/JS(app.alert(3))>>>>>>endobj
+4 0 obj<</Length 44>>stream
+BT /F1 18 Tf 20 100 Td (Mitsumori 2026) Tj ET
+endstream endobj
+5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj
+6 0 obj<</Type/EmbeddedFile/Length 4>>stream
+MZxx
+endstream endobj
+trailer<</Root 1 0 R/Size 7>>
+%%EOF
+""")
 
 # Hostile names.
 open(os.path.join(d, "invoice\u202egpj.exe"), "wb").write(b"MZ\x90\x00" + b"\x00" * 100)

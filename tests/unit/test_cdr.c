@@ -64,7 +64,8 @@ test_names(void **state)
     mamori_cdr_result_free(r);
 
     r = run("doc.pdf", "%PDF-1.4\n", 9);
-    assert_string_equal(r->reason, "no-converter");
+    assert_int_equal(r->verdict, MAMORI_CDR_BLOCKED);
+    assert_string_equal(r->reason, "malformed-document");
     mamori_cdr_result_free(r);
 }
 
