@@ -76,8 +76,8 @@ cdr_extension(const char *name, char *ext, size_t len)
 }
 
 /* Signatures the engine knows without a detector (and trusts over a detector's "text"). */
-static const char *
-own_signature(const unsigned char *d, size_t n)
+const char *
+cdr_signature(const void *data, size_t n)
 {
     static const struct {
         const char *sig;
@@ -100,6 +100,7 @@ own_signature(const unsigned char *d, size_t n)
         {"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8, "application/x-ole-storage"},
         {"{\\rtf", 5, "text/rtf"},
     };
+    const unsigned char *d = data;
     for (size_t i = 0; i < MAMORI_ARRAY_SIZE(sigs); i++)
         if (n >= sigs[i].len && memcmp(d, sigs[i].sig, sigs[i].len) == 0)
             return sigs[i].type;
@@ -113,7 +114,7 @@ own_signature(const unsigned char *d, size_t n)
 const char *
 cdr_detect(struct cdr *c, const void *data, size_t len)
 {
-    const char *own = own_signature(data, len);
+    const char *own = cdr_signature(data, len);
     const char *t = c->o->detect ? c->o->detect(c->o->detect_ctx, data, len) : NULL;
     /* The engine's signatures decide for the types it rebuilds (a detector may call a
      * polyglot something else); the detector names the rest. */

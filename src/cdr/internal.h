@@ -28,6 +28,8 @@ struct part {
 int cdr_block(struct part *p, const char *reason, const char *text);
 /* Counts n removals of a category in the run's result (sets part sanitized when n > 0). */
 void cdr_removed(struct cdr *c, struct part *p, const char *category, int64_t n);
+/* The type of bytes by the signatures the engine knows, or NULL. */
+const char *cdr_signature(const void *data, size_t len);
 /* The detected MIME type of bytes ("application/octet-stream" when unknown). */
 const char *cdr_detect(struct cdr *c, const void *data, size_t len);
 /* Rebuilds one file by its content; recursion for archive members. */

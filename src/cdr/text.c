@@ -249,6 +249,15 @@ cdr_text(struct cdr *c, const char *name, const void *data, size_t len, struct p
     mamori_buf_done(&out);
     if (r < 0)
         return r == MAMORI_E_LIMIT ? cdr_block(p, "too-large", "大きすぎます / too large") : r;
+    /* Text that turns into another format once its control characters are gone (a PDF, a
+     * zip, a program behind a few stray bytes) is that format in disguise, not text. */
+    size_t bom = (csv || tsv) ? 3 : 0;
+    const char *sig = cdr_signature(p->out + bom, p->out_len - bom);
+    /* ("MZ" alone is too short a mark to call text a program.) */
+    if (sig && !strstr(sig, "text") && strcmp(sig, "application/x-dosexec") != 0)
+        return cdr_block(p, "disguised-type",
+                         "テキストに見せかけた別形式のファイルです / "
+                         "another format disguised as text");
     cdr_removed(c, p, "control-characters", controls);
     p->type = csv   ? "text/csv; charset=utf-8"
               : tsv ? "text/tab-separated-values; charset=utf-8"

@@ -89,6 +89,14 @@ test_text(void **state)
     assert_memory_equal(r->out, "あい", r->out_len);
     mamori_cdr_result_free(r);
 
+    /* Text that is a PDF once a stray control byte is gone is a PDF in disguise (found by
+     * fuzz_cdr: the second pass would have cleaned it as a PDF). */
+    static const char disguised[] = "\x1f\x07%PDF-1.4\n1 0 obj<</OpenAction<<>>>>endobj\n";
+    r = run("a.txt", disguised, sizeof(disguised) - 1);
+    assert_int_equal(r->verdict, MAMORI_CDR_BLOCKED);
+    assert_string_equal(r->reason, "disguised-type");
+    mamori_cdr_result_free(r);
+
     /* A bidi override in text is a control character too (Trojan Source). */
     r = run("a.txt", "x\xe2\x80\xaey", 5);
     assert_int_equal(removed(r, "control-characters"), 1);
