@@ -207,6 +207,8 @@ gif_read(GifFileType *g, GifByteType *buf, int want)
     return (int)k;
 }
 
+/* The first frame only, read record by record: later frames are skipped without decoding
+ * (DGifSlurp would hold every frame of an animation in memory). */
 static int
 gif_in(struct cdr *c, struct part *p, const void *data, size_t len)
 {
@@ -216,51 +218,92 @@ gif_in(struct cdr *c, struct part *p, const void *data, size_t len)
     if (!g)
         return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
     int r = too_big(c, p, (uint64_t)g->SWidth, (uint64_t)g->SHeight);
-    if (r > 0 && (uint64_t)g->SWidth * (uint64_t)g->SHeight * 4 > c->o->max_pixels * 4)
-        r = cdr_block(p, "image-limit",
-                      "画素数が上限を超えています / the image has too many "
-                      "pixels");
-    if (r > 0 && (DGifSlurp(g) != GIF_OK || g->ImageCount < 1))
-        r = cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
     if (r <= 0) {
         DGifCloseFile(g, &err);
         return r;
     }
     uint32_t W = (uint32_t)g->SWidth, H = (uint32_t)g->SHeight;
     uint8_t *px = mamori_arena_calloc(c->a, (size_t)W * H, 4);
-    if (!px) {
+    GifPixelType *line = mamori_arena_alloc(c->a, (size_t)W + 1);
+    if (!px || !line) {
         DGifCloseFile(g, &err);
         return -ENOMEM;
     }
-    /* The first frame, drawn on a transparent canvas. */
-    SavedImage *fr = &g->SavedImages[0];
-    ColorMapObject *cm = fr->ImageDesc.ColorMap ? fr->ImageDesc.ColorMap : g->SColorMap;
     GraphicsControlBlock gcb = {.TransparentColor = NO_TRANSPARENT_COLOR};
-    DGifSavedExtensionToGCB(g, 0, &gcb);
-    int64_t extensions = 0;
-    for (int i = 0; i < g->ImageCount; i++)
-        for (int k = 0; k < g->SavedImages[i].ExtensionBlockCount; k++)
-            extensions += g->SavedImages[i].ExtensionBlocks[k].Function != GRAPHICS_EXT_FUNC_CODE;
-    extensions += g->ExtensionBlockCount;
-    if (cm) {
-        const GifImageDesc *id = &fr->ImageDesc;
-        for (int y = 0; y < id->Height; y++)
-            for (int x = 0; x < id->Width; x++) {
-                int X = id->Left + x, Y = id->Top + y;
-                if (X < 0 || Y < 0 || (uint32_t)X >= W || (uint32_t)Y >= H)
-                    continue;
-                int idx = fr->RasterBits[(size_t)y * (size_t)id->Width + (size_t)x];
-                if (idx == gcb.TransparentColor || idx >= cm->ColorCount)
-                    continue;
-                uint8_t *o = px + ((size_t)Y * W + (size_t)X) * 4;
-                o[0] = cm->Colors[idx].Red, o[1] = cm->Colors[idx].Green;
-                o[2] = cm->Colors[idx].Blue, o[3] = 255;
+    int64_t extensions = 0, frames = 0;
+    bool bad = false;
+    GifRecordType rt = TERMINATE_RECORD_TYPE;
+    do {
+        if (DGifGetRecordType(g, &rt) != GIF_OK) {
+            bad = true;
+            break;
+        }
+        if (rt == IMAGE_DESC_RECORD_TYPE) {
+            if (DGifGetImageDesc(g) != GIF_OK) {
+                bad = true;
+                break;
             }
-    }
-    int frames = g->ImageCount;
+            const GifImageDesc *id = &g->Image;
+            if (frames++ > 0) { /* skip: its compressed blocks, undecoded */
+                int size;
+                GifByteType *block;
+                if (DGifGetCode(g, &size, &block) != GIF_OK) {
+                    bad = true;
+                    break;
+                }
+                while (block && DGifGetCodeNext(g, &block) == GIF_OK)
+                    ;
+                continue;
+            }
+            if (id->Width <= 0 || id->Height <= 0 || (uint32_t)id->Width > W + 0u ||
+                (uint64_t)id->Width * (uint64_t)id->Height > c->o->max_pixels) {
+                bad = true;
+                break;
+            }
+            ColorMapObject *cm = id->ColorMap ? id->ColorMap : g->SColorMap;
+            /* Interlaced frames come in four passes. */
+            static const int start_row[] = {0, 4, 2, 1}, step[] = {8, 8, 4, 2};
+            int passes = id->Interlace ? 4 : 1;
+            for (int pass = 0; pass < passes && !bad; pass++)
+                for (int y = id->Interlace ? start_row[pass] : 0; y < id->Height && !bad;
+                     y += id->Interlace ? step[pass] : 1) {
+                    if (DGifGetLine(g, line, id->Width) != GIF_OK) {
+                        bad = true;
+                        break;
+                    }
+                    int Y = id->Top + y;
+                    if (!cm || Y < 0 || (uint32_t)Y >= H)
+                        continue;
+                    for (int x = 0; x < id->Width; x++) {
+                        int X = id->Left + x, idx = line[x];
+                        if (X < 0 || (uint32_t)X >= W || idx == gcb.TransparentColor ||
+                            idx >= cm->ColorCount)
+                            continue;
+                        uint8_t *o = px + ((size_t)Y * W + (size_t)X) * 4;
+                        o[0] = cm->Colors[idx].Red, o[1] = cm->Colors[idx].Green;
+                        o[2] = cm->Colors[idx].Blue, o[3] = 255;
+                    }
+                }
+        } else if (rt == EXTENSION_RECORD_TYPE) {
+            int code;
+            GifByteType *ext;
+            if (DGifGetExtension(g, &code, &ext) != GIF_OK) {
+                bad = true;
+                break;
+            }
+            if (code == GRAPHICS_EXT_FUNC_CODE && frames == 0 && ext && ext[0] >= 4)
+                DGifExtensionToGCB(ext[0], ext + 1, &gcb);
+            else if (code != GRAPHICS_EXT_FUNC_CODE)
+                extensions++; /* comments, application data (XMP ...), plain text */
+            while (ext && DGifGetExtensionNext(g, &ext) == GIF_OK)
+                ;
+        }
+    } while (rt != TERMINATE_RECORD_TYPE);
     DGifCloseFile(g, &err);
+    if (bad && frames == 0)
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
     cdr_removed(c, p, "metadata", extensions);
-    cdr_removed(c, p, "animation-frames", frames - 1);
+    cdr_removed(c, p, "animation-frames", frames > 1 ? frames - 1 : 0);
     /* GIF to PNG is a change of form, not a removal */
     return png_out(c, p, px, W, H, PNG_FORMAT_RGBA);
 }
