@@ -102,6 +102,23 @@ cdr_pdf(struct cdr *c, const void *data, size_t len, struct part *p)
     if (r == 0) {
         stack[n++] = qpdf_get_root(q);
         stack[n++] = qpdf_get_trailer(q);
+        /* The pages as qpdf's writer will find them: in a damaged file its repaired page tree
+         * can reach a page the catalog's /Kids no longer points at (found by fuzz_cdr). */
+        int pages = qpdf_get_num_pages(q);
+        for (int i = 0; i < pages && r == 0; i++) {
+            if (n == cap) {
+                qpdf_oh *ns = mamori_arena_alloc(c->a, cap * 2 * sizeof(*ns));
+                if (!ns) {
+                    r = -ENOMEM;
+                    break;
+                }
+                memcpy(ns, stack, n * sizeof(*ns));
+                stack = ns, cap *= 2;
+            }
+            stack[n++] = qpdf_get_page_n(q, (size_t)i);
+        }
+        if (qpdf_has_error(q))
+            (void)qpdf_get_error(q);
     }
     static const char *const names_out[] = {"/JavaScript", "/EmbeddedFiles"};
     while (r == 0 && n) {
