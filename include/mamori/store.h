@@ -222,6 +222,8 @@ int mamori_store_person_set_totp(struct mamori_store *s, const char *id, const u
  * Failure: one more failure; when that makes lock_after, locked until locked_until_us. */
 int mamori_store_person_note_login(struct mamori_store *s, const char *id, bool ok, int64_t now_us,
                                    const char *from, int64_t lock_after, int64_t locked_until_us);
+/* Ends a lockout: no failures counted, not locked (-ENOENT when unknown). */
+int mamori_store_person_unlock(struct mamori_store *s, const char *id);
 /* Whether the person must change their password at the next sign-in. */
 int mamori_store_person_set_must_change(struct mamori_store *s, const char *id, bool must);
 

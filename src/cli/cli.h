@@ -119,6 +119,8 @@ int cmd_user_add(struct cli *c);
 int cmd_user_list(struct cli *c);
 int cmd_user_show(struct cli *c);
 int cmd_user_disable(struct cli *c);
+int cmd_user_unlock(struct cli *c);
+int cmd_user_unlock(struct cli *c);
 int cmd_user_set_role(struct cli *c);
 int cmd_user_reset_password(struct cli *c);
 int cmd_user_enrol_totp(struct cli *c);

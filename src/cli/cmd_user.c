@@ -303,8 +303,15 @@ cmd_user_show(struct cli *c)
     return rc;
 }
 
-int
-cmd_user_disable(struct cli *c)
+static int
+op_person_unlock(struct mamori_store *s, void *ctx)
+{
+    return mamori_store_person_unlock(s, ((struct person_op *)ctx)->id);
+}
+
+/* An administrator's change of one person's account, audited: disable, or end a lockout. */
+static int
+admin_change(struct cli *c, bool unlock)
 {
     struct mamori_instance *inst;
     int rc = cli_open_instance(c, &inst);
@@ -314,32 +321,49 @@ cmd_user_disable(struct cli *c)
     struct mamori_store_person actor;
     rc = cli_actor(c, inst, a, &actor);
     if (rc == 0 && !may_manage_users(actor.role)) {
-        cli_error(_("%s (%s) may not disable users: ciso, general_manager or system_admin may"),
+        cli_error(unlock ? _("%s (%s) may not unlock users: ciso, general_manager or "
+                             "system_admin may")
+                         : _("%s (%s) may not disable users: ciso, general_manager or "
+                             "system_admin may"),
                   actor.id, actor.role);
         rc = EX_NOPERM;
     }
     if (rc == 0) {
         struct mamori_record rec = {.actor = actor.id,
-                                    .action = "user.disable",
+                                    .action = unlock ? "user.unlock" : "user.disable",
                                     .object = c->args[0],
                                     .decision = "ok",
                                     .clause = "5",
                                     .details = "{}"};
-        struct person_op op = {.id = c->args[0]};
-        int r = mamori_instance_apply(inst, op_person_disable, &op, &rec);
+        struct person_op o = {.id = c->args[0]};
+        int r =
+            mamori_instance_apply(inst, unlock ? op_person_unlock : op_person_disable, &o, &rec);
         if (r == -ENOENT) {
             cli_error(_("no user %s"), c->args[0]);
             rc = EX_DATAERR;
         } else if (r < 0) {
-            cli_error(_("cannot disable %s: %s"), c->args[0], mamori_strerror(r));
+            cli_error(unlock ? _("cannot unlock %s: %s") : _("cannot disable %s: %s"), c->args[0],
+                      mamori_strerror(r));
             rc = cli_exit_code(r);
         } else {
-            printf(_("user %s disabled\n"), c->args[0]);
+            printf(unlock ? _("user %s unlocked\n") : _("user %s disabled\n"), c->args[0]);
         }
     }
     mamori_arena_free(a);
     mamori_instance_close(inst);
     return rc;
+}
+
+int
+cmd_user_disable(struct cli *c)
+{
+    return admin_change(c, false);
+}
+
+int
+cmd_user_unlock(struct cli *c)
+{
+    return admin_change(c, true);
 }
 
 /* ---- TOTP (the second factor; pam_oath on My Number zone terminals reads users.oath) ------ */

@@ -103,6 +103,8 @@ static const struct cli_command commands[] = {
     {"user show", 1, 1, OPT_JSON, "user show NAME [--json]", N_("one person"), cmd_user_show},
     {"user disable", 1, 1, OPT_AS, "user disable NAME --as USER",
      N_("disable a person (kept for the record)"), cmd_user_disable},
+    {"user unlock", 1, 1, OPT_AS, "user unlock NAME --as USER",
+     N_("end a person's lockout after failed sign-ins to the console"), cmd_user_unlock},
     {"user set-role", 1, 1, OPT_AS | OPT_ROLE | OPT_UNIT | OPT_POLICY,
      "user set-role NAME --role ROLE [--unit U] --as USER",
      N_("change a person's role (and unit); the change is audited"), cmd_user_set_role},

@@ -53,6 +53,7 @@ struct mamori_store_ops {
     int (*person_note_login)(struct mamori_store *s, const char *id, bool ok, int64_t now_us,
                              const char *from, int64_t lock_after, int64_t locked_until_us);
     int (*person_set_must_change)(struct mamori_store *s, const char *id, bool must);
+    int (*person_unlock)(struct mamori_store *s, const char *id);
     int (*request_insert)(struct mamori_store *s, const struct mamori_store_request *r,
                           int64_t *ret_id);
     int (*request_get)(struct mamori_store *s, int64_t id, struct mamori_arena *arena,

@@ -60,6 +60,7 @@ enum stmt_id {
     ST_XFER_GET,
     ST_XFER_STATE,
     ST_XFER_ITER,
+    ST_PERSON_UNLOCK,
     ST_MAX,
 };
 
@@ -148,6 +149,7 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_XFER_INSERT] = "INSERT INTO transfer(uploader, name, out_name, size, out_size, original, "
                        "sanitized, verdict, report, state, created_us) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [ST_PERSON_UNLOCK] = "UPDATE person SET failed_logins = 0, locked_until_us = 0 WHERE id = ?1",
     [ST_XFER_GET] = "SELECT " TRANSFER_COLUMNS " FROM transfer WHERE id = ?1",
     [ST_XFER_STATE] = "UPDATE transfer SET state = ?3, decided_by = ?4, note = ?5, "
                       "decided_us = ?6 WHERE id = ?1 AND state = ?2",
@@ -1175,6 +1177,17 @@ sqlite_person_note_login(struct mamori_store *base, const char *id, bool ok, int
 }
 
 static int
+sqlite_person_unlock(struct mamori_store *base, const char *id)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_PERSON_UNLOCK, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    return step_changed(impl(base), st, -ENOENT);
+}
+
+static int
 sqlite_person_set_must_change(struct mamori_store *base, const char *id, bool must)
 {
     sqlite3_stmt *st;
@@ -1408,6 +1421,7 @@ static const struct mamori_store_ops sqlite_ops = {
     .person_set_totp = sqlite_person_set_totp,
     .person_note_login = sqlite_person_note_login,
     .person_set_must_change = sqlite_person_set_must_change,
+    .person_unlock = sqlite_person_unlock,
     .request_insert = sqlite_request_insert,
     .request_get = sqlite_request_get,
     .request_set_state = sqlite_request_set_state,

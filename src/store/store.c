@@ -261,6 +261,12 @@ mamori_store_person_note_login(struct mamori_store *s, const char *id, bool ok, 
 }
 
 int
+mamori_store_person_unlock(struct mamori_store *s, const char *id)
+{
+    return s->ops->person_unlock(s, id);
+}
+
+int
 mamori_store_person_set_must_change(struct mamori_store *s, const char *id, bool must)
 {
     return s->ops->person_set_must_change(s, id, must);

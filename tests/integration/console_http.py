@@ -465,6 +465,14 @@ def probes():
                                       "--json"], capture_output=True, text=True).stdout)
     tap(show["locked_until_us"] > time.time() * 1e6 and show["failed_sign_ins"] >= 5,
         "mamori user show tells it is locked", show)
+    un = subprocess.run([args.mamori, "-C", args.instance, "user", "unlock", "locky", "--as", "locky"],
+                        capture_output=True, text=True)
+    tap(un.returncode == 77, "a staff member cannot unlock an account (77)", un.returncode)
+    un = subprocess.run([args.mamori, "-C", args.instance, "user", "unlock", "locky", "--as", "admin"],
+                        capture_output=True, text=True)
+    r = Client(L, "127.0.0.12").post("/login", {"user": "locky", "password": PW}, csrf=False)
+    tap(un.returncode == 0 and r.status == 303 and any(x["object"] == "locky" for x in audit("user.unlock")),
+        "the administrator unlocks it (audited); the right password signs in again", (un.stderr, r.status))
     th = Client(L, "127.0.0.8")
     for i in range(10):
         th.post("/login", {"user": "nobody%d" % i, "password": "x"}, csrf=False)
