@@ -205,6 +205,11 @@ int mamori_unhex(const char *in, size_t in_len, uint8_t *out, size_t n);
 /* Standard base64 with padding; out must hold mamori_base64_len(n) bytes. */
 size_t mamori_base64_len(size_t n);
 void mamori_base64(const uint8_t *in, size_t n, char *out);
+/* The UTF-8 sequence at data (n bytes left): its length with the code point in *ret_cp, or 0
+ * when it is not well-formed (overlong, surrogate, past U+10FFFF, cut short). */
+size_t mamori_utf8_next(const void *data, size_t n, uint32_t *ret_cp);
+bool mamori_utf8_valid(const void *data, size_t n);
+
 /* ---- sealed secrets (src/core/seal.c) ---------------------------------------------------- */
 
 #define MAMORI_SEAL_OVERHEAD 40 /* nonce + MAC */

@@ -56,6 +56,11 @@ int mamori_policy_load_file(const char *path, int32_t today, struct mamori_polic
 typedef int (*mamori_store_op)(struct mamori_store *s, void *ctx);
 int mamori_instance_apply(struct mamori_instance *inst, mamori_store_op op, void *ctx,
                           struct mamori_record *rec);
+/* May actor approve action (the approval matrix) for the person requester_id (looked up in
+ * the store)? 0, MAMORI_E_DENIED with *ret_why (mamori_policy_may_approve), or a store error. */
+int mamori_instance_may_approve(struct mamori_instance *inst, const struct mamori_policy *p,
+                                const char *action, const char *requester_id,
+                                const struct mamori_store_person *actor, const char **ret_why);
 /* Second factors (TOTP, RFC 6238; src/instance/totp.c). open: the person's secret (-ENOENT
  * when none is enrolled); check: 0 when code is valid now (the current 30-second step or one
  * either side), MAMORI_E_DENIED when not. */

@@ -13,26 +13,6 @@
 
 #include "internal.h"
 
-static bool
-utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int len = *p < 0x80             ? 1
-                  : (*p & 0xe0) == 0xc0 ? 2
-                  : (*p & 0xf0) == 0xe0 ? 3
-                  : (*p & 0xf8) == 0xf0 ? 4
-                                        : 0;
-        if (!len)
-            return false;
-        for (int k = 1; k < len; k++)
-            if ((p[k] & 0xc0) != 0x80)
-                return false;
-        p += len;
-    }
-    return true;
-}
-
 /* A member's name as UTF-8: as stored when valid, else CP932 (Japanese Windows zips). */
 static const char *
 member_name(struct cdr *c, struct archive_entry *e)
@@ -42,7 +22,7 @@ member_name(struct cdr *c, struct archive_entry *e)
         raw = archive_entry_pathname_utf8(e);
     if (!raw)
         return "member";
-    if (utf8_ok(raw))
+    if (mamori_utf8_valid(raw, strlen(raw)))
         return mamori_arena_strdup(c->a, raw);
     UErrorCode err = U_ZERO_ERROR;
     UChar u[1024];

@@ -9,40 +9,6 @@
 
 #include "internal.h"
 
-static bool
-valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t len;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (len > n - i)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 /* Converts from a charset to UTF-8 in the arena; -EILSEQ at the first byte that does not
  * decode. */
 static int
@@ -170,7 +136,7 @@ cdr_text(struct cdr *c, const char *name, const void *data, size_t len, struct p
     int r;
     if (len >= 3 && memcmp(d, "\xef\xbb\xbf", 3) == 0) {
         d += 3, len -= 3;
-        if (!valid_utf8(d, len))
+        if (!mamori_utf8_valid(d, len))
             return cdr_block(p, "undecodable-text",
                              "文字コードを判別できません / the text does "
                              "not decode");
@@ -184,7 +150,7 @@ cdr_text(struct cdr *c, const char *name, const void *data, size_t len, struct p
             return cdr_block(p, "undecodable-text",
                              "文字コードを判別できません / the text "
                              "does not decode");
-    } else if (valid_utf8(d, len)) {
+    } else if (mamori_utf8_valid(d, len)) {
         t = (char *)d, n = len;
     } else {
         static const char *const tries[] = {"windows-31j", "EUC-JP"};

@@ -131,6 +131,8 @@ int cmd_device_list(struct cli *c);
 int cmd_endpoint_profile(struct cli *c);
 /* pam_oath's usersfile of every enabled person with a second factor (secrets in the clear:
  * the caller writes it only where it must go, 0600). */
+/* Finishes the --report JSON in b and writes it to c->report: 0, or EX_TEMPFAIL (said why). */
+int cli_report_write(struct cli *c, struct mamori_json *j, struct mamori_buf *b);
 int cli_oath_usersfile(struct mamori_instance *inst, struct mamori_buf *out, size_t *ret_n);
 int cmd_policy_check(struct cli *c);
 int cmd_policy_matrix(struct cli *c);

@@ -192,17 +192,8 @@ cmd_sanitize_file(struct cli *c)
     }
     if (many)
         mamori_json_array_end(&j);
-    if (c->report) {
-        if (mamori_json_finish(&j) == 0 && mamori_buf_putc(&rb, '\n') == 0) {
-            int r = mamori_fs_write_atomic(c->report, rb.data, rb.len, 0640);
-            if (r < 0) {
-                cli_error(_("cannot write %s: %s"), c->report, mamori_strerror(r));
-                worst = EX_TEMPFAIL;
-            }
-        } else if (!worst) {
-            worst = EX_TEMPFAIL;
-        }
-    }
+    if (c->report && cli_report_write(c, &j, &rb))
+        worst = EX_TEMPFAIL;
     mamori_buf_done(&rb);
     mamori_worker_pool_free(pool);
     if (password) {

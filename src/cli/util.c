@@ -197,3 +197,18 @@ cli_list(struct cli *c, cli_walk_fn walk, void *ctx)
     mamori_instance_close(inst);
     return rc;
 }
+
+int
+cli_report_write(struct cli *c, struct mamori_json *j, struct mamori_buf *b)
+{
+    int r = mamori_json_finish(j);
+    if (r == 0)
+        r = mamori_buf_putc(b, '\n');
+    if (r == 0)
+        r = mamori_fs_write_atomic(c->report, b->data, b->len, 0640);
+    if (r < 0) {
+        cli_error(_("cannot write %s: %s"), c->report, mamori_strerror(r));
+        return EX_TEMPFAIL;
+    }
+    return 0;
+}

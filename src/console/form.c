@@ -7,40 +7,6 @@
 
 #include "mamori/console.h"
 
-static bool
-utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t len;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (len > n - i)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 /* Decodes one name or value (s, n) into arena. */
 static int
 decode(const char *s, size_t n, struct mamori_arena *a, const char **ret)
@@ -65,7 +31,7 @@ decode(const char *s, size_t n, struct mamori_arena *a, const char **ret)
         }
     }
     out[k] = '\0';
-    if (memchr(out, '\0', k) || !utf8_valid((const unsigned char *)out, k))
+    if (memchr(out, '\0', k) || !mamori_utf8_valid(out, k))
         return MAMORI_E_SYNTAX;
     *ret = out;
     return 0;

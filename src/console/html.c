@@ -29,38 +29,6 @@ mamori_html_markup_(struct mamori_html *h, const char *lit, size_t len)
     put(h, lit, len);
 }
 
-/* Length of the UTF-8 sequence at s (n bytes left) and its code point, or 0 when invalid. */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    size_t len;
-    uint32_t c, min;
-    if ((s[0] & 0xe0) == 0xc0) {
-        len = 2, c = s[0] & 0x1f, min = 0x80;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        len = 3, c = s[0] & 0x0f, min = 0x800;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        len = 4, c = s[0] & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
 static bool
 bidi_control(uint32_t c)
 {
@@ -75,7 +43,7 @@ mamori_html_textn(struct mamori_html *h, const char *s, size_t n)
     size_t i = 0, run = 0; /* run: bytes copied as they are, pending */
     while (i < n) {
         uint32_t c;
-        size_t len = utf8_next(p + i, n - i, &c);
+        size_t len = mamori_utf8_next(p + i, n - i, &c);
         const char *rep = NULL;
         char code[16];
         if (len == 0) {

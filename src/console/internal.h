@@ -111,6 +111,8 @@ int console_me(struct req *rq, struct mamori_store_person *ret);
 
 /* Routes of the LGWAN face after sign-in (pages.c): true when handled. */
 bool pages_route(struct req *rq);
+/* Matches "<prefix><number><suffix>" exactly; the number (> 0) in *ret. */
+bool console_path_number(const char *u, const char *prefix, const char *suffix, int64_t *ret);
 /* The file transfer's pages on both faces (transfer.c): true when handled. */
 bool transfer_route(struct req *rq);
 /* The transfers waiting for the person's decision, as a section of the approvals page. */

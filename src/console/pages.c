@@ -1201,9 +1201,8 @@ audit_verify(struct req *rq)
 
 /* ---- routing ---------------------------------------------------------------------------- */
 
-/* Matches "/prefix/<number>/suffix"; the number in *ret. */
-static bool
-match_num(const char *u, const char *prefix, const char *suffix, int64_t *ret)
+bool
+console_path_number(const char *u, const char *prefix, const char *suffix, int64_t *ret)
 {
     size_t pl = strlen(prefix);
     if (strncmp(u, prefix, pl) != 0)
@@ -1258,13 +1257,13 @@ pages_route(struct req *rq)
         if (!id)
             return false;
         original_page(rq, id, true);
-    } else if (match_num(u, "/approvals/", "/approve", &n)) {
+    } else if (console_path_number(u, "/approvals/", "/approve", &n)) {
         decide(rq, n, true);
-    } else if (match_num(u, "/approvals/", "/deny", &n)) {
+    } else if (console_path_number(u, "/approvals/", "/deny", &n)) {
         decide(rq, n, false);
-    } else if (match_num(u, "/requests/", "/download", &n)) {
+    } else if (console_path_number(u, "/requests/", "/download", &n)) {
         release(rq, n, false);
-    } else if (match_num(u, "/requests/", "/mail", &n)) {
+    } else if (console_path_number(u, "/requests/", "/mail", &n)) {
         release(rq, n, true);
     } else if (strcmp(u, "/audit/verify") == 0) {
         audit_verify(rq);

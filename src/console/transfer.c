@@ -577,20 +577,6 @@ download(struct req *rq, int64_t id)
 
 /* ---- routing ---------------------------------------------------------------------------- */
 
-static bool
-number_between(const char *u, const char *prefix, const char *suffix, int64_t *ret)
-{
-    size_t pl = strlen(prefix);
-    if (strncmp(u, prefix, pl) != 0)
-        return false;
-    char *end;
-    long long v = strtoll(u + pl, &end, 10);
-    if (end == u + pl || v <= 0 || strcmp(end, suffix) != 0)
-        return false;
-    *ret = v;
-    return true;
-}
-
 bool
 transfer_route(struct req *rq)
 {
@@ -611,11 +597,11 @@ transfer_route(struct req *rq)
     int64_t n;
     if (!rq->post && strcmp(u, "/transfers") == 0)
         transfers_page(rq);
-    else if (rq->post && number_between(u, "/transfers/", "/download", &n))
+    else if (rq->post && console_path_number(u, "/transfers/", "/download", &n))
         download(rq, n);
-    else if (rq->post && number_between(u, "/transfers/", "/approve", &n))
+    else if (rq->post && console_path_number(u, "/transfers/", "/approve", &n))
         decide(rq, n, true);
-    else if (rq->post && number_between(u, "/transfers/", "/deny", &n))
+    else if (rq->post && console_path_number(u, "/transfers/", "/deny", &n))
         decide(rq, n, false);
     else
         return false;

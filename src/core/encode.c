@@ -166,3 +166,56 @@ mamori_unbase64(const char *in, size_t in_len, uint8_t *out, size_t max, size_t 
     *ret_len = o;
     return 0;
 }
+
+size_t
+mamori_utf8_next(const void *data, size_t n, uint32_t *ret_cp)
+{
+    const unsigned char *s = data;
+    if (n == 0)
+        return 0;
+    unsigned char c = s[0];
+    if (c < 0x80) {
+        *ret_cp = c;
+        return 1;
+    }
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    *ret_cp = cp;
+    return len;
+}
+
+bool
+mamori_utf8_valid(const void *data, size_t n)
+{
+    const unsigned char *s = data;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t len = mamori_utf8_next(s + i, n - i, &cp);
+        if (!len)
+            return false;
+        i += len;
+    }
+    return true;
+}

@@ -114,40 +114,6 @@ mamori_json_array_end(struct mamori_json *j)
     close(j, ']');
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
-static size_t
-utf8_valid_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 static void
 write_string(struct mamori_json *j, const char *s, size_t n)
 {
@@ -181,7 +147,8 @@ write_string(struct mamori_json *j, const char *s, size_t n)
             put(j, s + i, k - i);
             i = k;
         } else {
-            size_t len = utf8_valid_len(p + i, n - i);
+            uint32_t cp;
+            size_t len = mamori_utf8_next(p + i, n - i, &cp);
             if (len == 0) {
                 put(j, "\xef\xbf\xbd", 3);
                 i++;

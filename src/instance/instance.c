@@ -323,3 +323,22 @@ mamori_instance_apply(struct mamori_instance *inst, mamori_store_op op, void *ct
         mamori_store_rollback(inst->store);
     return r < 0 ? r : 0;
 }
+
+int
+mamori_instance_may_approve(struct mamori_instance *inst, const struct mamori_policy *p,
+                            const char *action, const char *requester_id,
+                            const struct mamori_store_person *actor, const char **ret_why)
+{
+    struct mamori_arena *a = mamori_arena_new(1 << 14);
+    if (!a)
+        return -ENOMEM;
+    struct mamori_store_person rq;
+    int r = mamori_store_person_get(inst->store, requester_id, a, &rq);
+    if (r == 0) {
+        struct mamori_person_ref requester = {rq.id, rq.role, rq.unit};
+        struct mamori_person_ref approver = {actor->id, actor->role, actor->unit};
+        r = mamori_policy_may_approve(p, action, &requester, &approver, ret_why);
+    }
+    mamori_arena_free(a);
+    return r;
+}

@@ -133,18 +133,7 @@ mamori_release_may_decide(struct mamori_instance *inst, const struct mamori_poli
                           const struct mamori_store_person *actor,
                           const struct mamori_store_request *q, const char **ret_why)
 {
-    struct mamori_arena *a = mamori_arena_new(1 << 14);
-    if (!a)
-        return -ENOMEM;
-    struct mamori_store_person requester;
-    int r = mamori_store_person_get(inst->store, q->requester, a, &requester);
-    if (r == 0) {
-        struct mamori_person_ref rq = {requester.id, requester.role, requester.unit};
-        struct mamori_person_ref ap = {actor->id, actor->role, actor->unit};
-        r = mamori_policy_may_approve(p, "quarantine.release", &rq, &ap, ret_why);
-    }
-    mamori_arena_free(a);
-    return r;
+    return mamori_instance_may_approve(inst, p, "quarantine.release", q->requester, actor, ret_why);
 }
 
 int

@@ -123,18 +123,7 @@ mamori_transfer_may_decide(struct mamori_instance *inst, const struct mamori_pol
                            const struct mamori_store_person *actor,
                            const struct mamori_store_transfer *t, const char **ret_why)
 {
-    struct mamori_arena *a = mamori_arena_new(1 << 14);
-    if (!a)
-        return -ENOMEM;
-    struct mamori_store_person up;
-    int r = mamori_store_person_get(inst->store, t->uploader, a, &up);
-    if (r == 0) {
-        struct mamori_person_ref rq = {up.id, up.role, up.unit};
-        struct mamori_person_ref ap = {actor->id, actor->role, actor->unit};
-        r = mamori_policy_may_approve(p, "file.release", &rq, &ap, ret_why);
-    }
-    mamori_arena_free(a);
-    return r;
+    return mamori_instance_may_approve(inst, p, "file.release", t->uploader, actor, ret_why);
 }
 
 int
