@@ -113,7 +113,37 @@ struct mamori_level {
     struct mamori_ref *restrictions;
     size_t n_restrictions;
     const char *maps_to; /* a level of another scheme this one corresponds to */
+    /* Other labels of this level accepted on import (an older scheme's "3", "極秘"). */
+    const char **aliases;
+    size_t n_aliases;
     struct mamori_pos pos;
+};
+
+/* The five classes of threat of 基本方針 3. */
+enum mamori_threat_class {
+    MAMORI_THREAT_INTENTIONAL = 1, /* (1) サイバー攻撃、部外者の侵入、内部不正等 */
+    MAMORI_THREAT_ACCIDENTAL, /* (2) 規定違反、設計の不備、操作ミス、機器故障等 */
+    MAMORI_THREAT_DISASTER,       /* (3) 地震、落雷、火災等の災害 */
+    MAMORI_THREAT_PANDEMIC,       /* (4) 疾病による要員不足 */
+    MAMORI_THREAT_INFRASTRUCTURE, /* (5) 電力・通信・水道の途絶 */
+};
+
+/* A threat of the catalogue: the built-in ones of clause 3, renamed or extended by the
+ * policy's `threats`. */
+struct mamori_threat {
+    const char *id;
+    int64_t threat_class; /* enum mamori_threat_class */
+    struct mamori_text name;
+    const char **examples;
+    size_t n_examples;
+    bool builtin;
+    struct mamori_pos pos;
+};
+
+/* The asset register's rules: how often an asset's classification and a risk are reviewed. */
+struct mamori_asset_rules {
+    int64_t review_months;      /* default 12 */
+    int64_t risk_review_months; /* default 12 */
 };
 
 struct mamori_axis {
@@ -298,6 +328,9 @@ struct mamori_policy {
     } classification;
     struct mamori_restriction *restrictions;
     size_t n_restrictions;
+    struct mamori_threat *threats;
+    size_t n_threats;
+    struct mamori_asset_rules assets;
     struct mamori_role *roles;
     size_t n_roles;
     struct mamori_approval *approvals;
@@ -341,6 +374,12 @@ int mamori_policy_find_service(const struct mamori_policy *p, const char *id);
 /* The level of an axis by id; -1 when absent. Index 0 is the highest level. */
 int mamori_policy_find_level(const struct mamori_policy *p, enum mamori_axis_id axis,
                              const char *id);
+/* The level a label names: its id, its Japanese or English name, the axis name followed by
+ * the id ("機密性3A"), or one of its aliases; -1 when none. *ret_alias tells an alias. */
+int mamori_policy_match_level(const struct mamori_policy *p, enum mamori_axis_id axis,
+                              const char *label, bool *ret_alias);
+int mamori_policy_find_threat(const struct mamori_policy *p, const char *id);
+int mamori_policy_find_restriction(const struct mamori_policy *p, const char *id);
 /* The sender rule for an envelope sender address (user@domain), or NULL. */
 const struct mamori_sender_rule *mamori_policy_sender_rule(const struct mamori_policy *p,
                                                            const char *sender);

@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 9
+#define MAMORI_STORE_SCHEMA_VERSION 10
 
 struct mamori_store;
 
@@ -124,6 +124,80 @@ struct mamori_store_device {
     int64_t created_us;
 };
 
+/* An information asset (情報資産台帳, 基本方針 4(2), 6(2)). Every field a person types is text,
+ * in this order (the asset module validates them against the policy); the levels of a
+ * combined asset (parts not empty) are computed from its parts. */
+enum mamori_asset_field {
+    MAMORI_ASSET_ID, /* 資産番号 */
+    MAMORI_ASSET_NAME,
+    MAMORI_ASSET_TYPE, /* network, system, equipment, facility, medium, information, ... */
+    MAMORI_ASSET_UNIT, /* owner unit (a policy unit id) */
+    MAMORI_ASSET_MANAGER,
+    MAMORI_ASSET_ZONE,
+    MAMORI_ASSET_SYSTEM,
+    MAMORI_ASSET_LOCATION,
+    MAMORI_ASSET_CONF, /* level ids; CONF + axis */
+    MAMORI_ASSET_INTEG,
+    MAMORI_ASSET_AVAIL,
+    MAMORI_ASSET_PARTS,           /* "A-1,A-2": the assets this one combines */
+    MAMORI_ASSET_RESTRICT_ADD,    /* 取扱制限 added to the derived ones ("id,id") */
+    MAMORI_ASSET_RESTRICT_REMOVE, /* ... and taken away */
+    MAMORI_ASSET_OVERRIDE_REASON, /* why (required with either) */
+    MAMORI_ASSET_RETENTION,       /* 保存期間 as the city writes it ("5年", "常用") */
+    MAMORI_ASSET_RTO_HOURS,       /* 可用性2: recovery within so many hours */
+    MAMORI_ASSET_REVIEW_DUE,      /* next review, YYYY-MM-DD */
+    MAMORI_ASSET_STATE,           /* active, disposed */
+    MAMORI_ASSET_NOTE,
+    MAMORI_ASSET_FIELD_MAX,
+};
+
+struct mamori_store_asset {
+    const char *f[MAMORI_ASSET_FIELD_MAX];
+    const char *created_by, *classified_by;
+    int64_t created_us, classified_us, updated_us;
+};
+
+/* Which assets a query returns; NULL fields do not filter. units: ",a,b," (any of them);
+ * q: a substring of the id, name, manager or location; review_before: review due before
+ * that date (YYYY-MM-DD); part: the combined assets that include this asset. */
+struct mamori_store_asset_filter {
+    const char *q, *units, *zone, *type, *conf, *state, *review_before, *part;
+};
+
+/* One classification of an asset as it was set: the history of reclassification. */
+struct mamori_store_asset_class {
+    int64_t id;
+    const char *asset, *by, *level[3], *parts, *reason;
+    int64_t at_us;
+};
+
+/* A lifecycle event (作成, 入手, 利用, 保管, 送信, 運搬, 提供・公表, 廃棄). Those that need
+ * permission are requested, then approved or denied; the others are recorded at once. */
+struct mamori_store_asset_event {
+    int64_t id;
+    const char *asset, *kind, *requester;
+    const char *state; /* requested, approved, denied, recorded */
+    const char *purpose, *date, *person, *method;
+    const char *decided_by, *note;
+    int64_t created_us, decided_us;
+};
+
+/* A risk: an asset against a threat of the catalogue. */
+struct mamori_store_risk {
+    int64_t id;
+    const char *asset, *threat;
+    int64_t likelihood, impact, level; /* 1-3, 1-3, their product */
+    const char *treatment;             /* reduce, accept, transfer, avoid */
+    const char *controls;
+    const char *state; /* open, accepted (risk.accept given), closed */
+    const char *accepted_by, *accept_until, *review_due, *created_by, *note;
+    int64_t created_us, updated_us;
+};
+
+typedef int (*mamori_store_asset_cb)(void *ctx, const struct mamori_store_asset *a);
+typedef int (*mamori_store_asset_class_cb)(void *ctx, const struct mamori_store_asset_class *c);
+typedef int (*mamori_store_asset_event_cb)(void *ctx, const struct mamori_store_asset_event *e);
+typedef int (*mamori_store_risk_cb)(void *ctx, const struct mamori_store_risk *r);
 typedef int (*mamori_store_transfer_cb)(void *ctx, const struct mamori_store_transfer *t);
 typedef int (*mamori_store_device_cb)(void *ctx, const struct mamori_store_device *d);
 typedef int (*mamori_store_deny_cb)(void *ctx, const struct mamori_store_deny *d);
@@ -226,6 +300,38 @@ int mamori_store_person_note_login(struct mamori_store *s, const char *id, bool 
 int mamori_store_person_unlock(struct mamori_store *s, const char *id);
 /* Whether the person must change their password at the next sign-in. */
 int mamori_store_person_set_must_change(struct mamori_store *s, const char *id, bool must);
+
+/* Assets. put: insert (-EEXIST when the id is taken) or replace (-ENOENT when unknown).
+ * query: in id order, limit rows from offset (limit < 0: all), and how many match in all
+ * (ret_total may be NULL). */
+int mamori_store_asset_put(struct mamori_store *s, const struct mamori_store_asset *a, bool insert);
+int mamori_store_asset_get(struct mamori_store *s, const char *id, struct mamori_arena *arena,
+                           struct mamori_store_asset *ret);
+int mamori_store_asset_query(struct mamori_store *s, const struct mamori_store_asset_filter *f,
+                             int64_t offset, int64_t limit, mamori_store_asset_cb cb, void *ctx,
+                             int64_t *ret_total);
+int mamori_store_asset_class_add(struct mamori_store *s, const struct mamori_store_asset_class *c);
+/* Oldest first. */
+int mamori_store_asset_class_iterate(struct mamori_store *s, const char *asset,
+                                     mamori_store_asset_class_cb cb, void *ctx);
+int mamori_store_asset_event_insert(struct mamori_store *s,
+                                    const struct mamori_store_asset_event *e, int64_t *ret_id);
+int mamori_store_asset_event_get(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
+                                 struct mamori_store_asset_event *ret);
+/* -EBUSY when not in state from (decided meanwhile). */
+int mamori_store_asset_event_set_state(struct mamori_store *s, int64_t id, const char *from,
+                                       const char *to, const char *by, const char *note,
+                                       int64_t when_us);
+/* Newest first; asset and state filter when not NULL. */
+int mamori_store_asset_event_iterate(struct mamori_store *s, const char *asset, const char *state,
+                                     mamori_store_asset_event_cb cb, void *ctx);
+int mamori_store_risk_put(struct mamori_store *s, const struct mamori_store_risk *r,
+                          int64_t *ret_id);
+int mamori_store_risk_get(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
+                          struct mamori_store_risk *ret);
+/* In id order; asset filters when not NULL. */
+int mamori_store_risk_iterate(struct mamori_store *s, const char *asset, mamori_store_risk_cb cb,
+                              void *ctx);
 
 /* Release requests. insert: the new id in *ret_id. set_state: -ENOENT, or -EBUSY when the
  * request is not in state `from` (someone else decided first). */

@@ -37,6 +37,10 @@ enum cli_opt {
     OPT_SERIAL = 1 << 23,
     OPT_HOST = 1 << 24,
     OPT_STRICT = 1 << 25,
+    OPT_DRY_RUN = 1 << 26,
+    OPT_MAPPING = 1 << 27,
+    OPT_ENCODING = 1 << 28,
+    OPT_UNTIL = 1 << 29,
 };
 
 struct cli {
@@ -66,6 +70,10 @@ struct cli {
     const char *serial;
     const char *host;
     bool strict;
+    bool dry_run;
+    const char *mapping;
+    const char *encoding;
+    const char *until;
     unsigned given; /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;
@@ -150,5 +158,20 @@ int cmd_fw_apply(struct cli *c);
 int cmd_fw_rollback(struct cli *c);
 int cmd_fw_verify(struct cli *c);
 int cmd_check_time(struct cli *c);
+int cmd_asset_add(struct cli *c);
+int cmd_asset_edit(struct cli *c);
+int cmd_asset_classify(struct cli *c);
+int cmd_asset_show(struct cli *c);
+int cmd_asset_list(struct cli *c);
+int cmd_asset_event(struct cli *c);
+int cmd_asset_events(struct cli *c);
+int cmd_asset_approve(struct cli *c);
+int cmd_asset_deny(struct cli *c);
+int cmd_asset_import(struct cli *c);
+int cmd_asset_export(struct cli *c);
+int cmd_risk_threats(struct cli *c);
+int cmd_risk_add(struct cli *c);
+int cmd_risk_list(struct cli *c);
+int cmd_risk_accept(struct cli *c);
 
 #endif

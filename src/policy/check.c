@@ -237,6 +237,53 @@ merge_services(struct checker *c)
 }
 
 static void
+merge_threats(struct checker *c)
+{
+    struct mamori_policy *p = c->p;
+    check_duplicates(c, p->threats, p->n_threats, sizeof(*p->threats),
+                     offsetof(struct mamori_threat, pos), _("threat"));
+    size_t nb = mamori_n_builtin_threats;
+    struct mamori_threat *all = grow(c, nb + p->n_threats, sizeof(*all));
+    if (!all)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const struct builtin_threat *b = &mamori_builtin_threats[i];
+        size_t ne = 0;
+        while (ne < MAMORI_ARRAY_SIZE(b->examples) && b->examples[ne])
+            ne++;
+        all[n++] = (struct mamori_threat){
+            b->id, b->threat_class, {b->ja, b->en}, (const char **)b->examples, ne, true, {0, 0}};
+    }
+    for (size_t i = 0; i < p->n_threats; i++) {
+        struct mamori_threat *t = &p->threats[i];
+        if (!t->id)
+            continue;
+        int k = find_id(all, n, sizeof(*all), t->id);
+        if (k >= 0) { /* renames or extends a built-in threat; what it leaves out stays */
+            if (t->threat_class)
+                all[k].threat_class = t->threat_class;
+            if (t->name.ja || t->name.en)
+                all[k].name = t->name;
+            if (t->n_examples) {
+                all[k].examples = t->examples;
+                all[k].n_examples = t->n_examples;
+            }
+            all[k].pos = t->pos;
+            continue;
+        }
+        if (!t->threat_class)
+            ERR(c->d, t->pos, _("threat '%s': a new threat needs its class (1 to 5, 基本方針 3)"),
+                t->id);
+        if (!t->name.ja && !t->name.en)
+            ERR(c->d, t->pos, _("threat '%s': a new threat needs a name"), t->id);
+        all[n++] = *t;
+    }
+    p->threats = all;
+    p->n_threats = n;
+}
+
+static void
 default_classification(struct checker *c)
 {
     struct mamori_policy *p = c->p;
@@ -262,7 +309,7 @@ default_classification(struct checker *c)
             for (size_t k = 0; k < nr; k++)
                 refs[k] = (struct mamori_ref){b->restrictions[k], {0, 0}, -1};
             levels[i] = (struct mamori_level){
-                b->id, {b->ja, b->en}, {b->definition_ja, NULL}, refs, nr, NULL, {0, 0}};
+                b->id, {b->ja, b->en}, {b->definition_ja, NULL}, refs, nr, NULL, NULL, 0, {0, 0}};
         }
         ax->levels = levels;
         ax->n_levels = nl;
@@ -285,6 +332,21 @@ check_classification(struct checker *c)
             for (size_t k = 0; k < lv->n_restrictions; k++)
                 resolve(c, &lv->restrictions[k], p->restrictions, p->n_restrictions,
                         sizeof(*p->restrictions), _("restriction"));
+            /* An alias must name one level only: not another level's id or alias. */
+            for (size_t k = 0; k < lv->n_aliases; k++) {
+                const char *al = lv->aliases[k];
+                for (size_t j = 0; j < ax->n_levels; j++) {
+                    const struct mamori_level *o = &ax->levels[j];
+                    bool clash = j != i && o->id && strcmp(o->id, al) == 0;
+                    for (size_t m = 0; !clash && j < i && m < o->n_aliases; m++)
+                        clash = strcmp(o->aliases[m], al) == 0;
+                    if (clash) {
+                        ERR(c->d, lv->pos, _("level '%s': alias '%s' also names level '%s'"),
+                            lv->id, al, o->id);
+                        break;
+                    }
+                }
+            }
         }
     }
 }
@@ -292,6 +354,10 @@ check_classification(struct checker *c)
 static void
 apply_defaults(struct mamori_policy *p)
 {
+    if (!p->assets.review_months)
+        p->assets.review_months = 12;
+    if (!p->assets.risk_review_months)
+        p->assets.risk_review_months = 12;
     struct mamori_limits *lim = &p->sanitize.limits;
     if (!lim->max_depth)
         lim->max_depth = 16;
@@ -866,6 +932,7 @@ mamori_policy_check(struct mamori_policy *p, int32_t today, struct mamori_diags 
     clear_absent_refs(p);
     merge_roles(&c);
     merge_restrictions(&c);
+    merge_threats(&c);
     merge_services(&c);
     if (c.oom)
         goto oom;

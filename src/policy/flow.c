@@ -196,6 +196,44 @@ mamori_policy_find_level(const struct mamori_policy *p, enum mamori_axis_id axis
     FIND(p->classification.axes[axis].levels, p->classification.axes[axis].n_levels, id);
 }
 
+int
+mamori_policy_match_level(const struct mamori_policy *p, enum mamori_axis_id axis,
+                          const char *label, bool *ret_alias)
+{
+    if (axis >= MAMORI_AXIS_MAX || !label)
+        return -1;
+    const struct mamori_axis *ax = &p->classification.axes[axis];
+    const char *axis_ja = mamori_axis_name(axis, true);
+    size_t aj = strlen(axis_ja);
+    *ret_alias = false;
+    for (size_t i = 0; i < ax->n_levels; i++) {
+        const struct mamori_level *lv = &ax->levels[i];
+        if (strcmp(lv->id, label) == 0 || (lv->name.ja && strcmp(lv->name.ja, label) == 0) ||
+            (lv->name.en && strcmp(lv->name.en, label) == 0) ||
+            (strncmp(label, axis_ja, aj) == 0 && strcmp(label + aj, lv->id) == 0))
+            return (int)i;
+    }
+    for (size_t i = 0; i < ax->n_levels; i++)
+        for (size_t k = 0; k < ax->levels[i].n_aliases; k++)
+            if (strcmp(ax->levels[i].aliases[k], label) == 0) {
+                *ret_alias = true;
+                return (int)i;
+            }
+    return -1;
+}
+
+int
+mamori_policy_find_threat(const struct mamori_policy *p, const char *id)
+{
+    FIND(p->threats, p->n_threats, id);
+}
+
+int
+mamori_policy_find_restriction(const struct mamori_policy *p, const char *id)
+{
+    FIND(p->restrictions, p->n_restrictions, id);
+}
+
 const char *
 mamori_policy_approver(const struct mamori_policy *p, const char *action)
 {

@@ -33,6 +33,17 @@ struct builtin_level {
     const char *restrictions[8];
 };
 
+/* A threat of 基本方針 3 with the examples the clause lists. */
+struct builtin_threat {
+    const char *id;
+    int threat_class;
+    const char *ja;
+    const char *en;
+    const char *examples[4];
+};
+
+extern const struct builtin_threat mamori_builtin_threats[];
+extern const size_t mamori_n_builtin_threats;
 extern const struct builtin_role mamori_builtin_roles[];
 extern const size_t mamori_n_builtin_roles;
 extern const struct builtin_service mamori_builtin_services[];

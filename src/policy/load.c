@@ -93,12 +93,21 @@ static const struct field restriction_fields[] = {
 static const struct objdesc restriction_desc =
     OBJ(struct mamori_restriction, N_("restriction"), restriction_fields);
 
+static const struct field threat_fields[] = {
+    {"id", F_STR, true, offsetof(struct mamori_threat, id), 0, NULL, 0, 0},
+    {"class", F_INT, false, offsetof(struct mamori_threat, threat_class), 0, NULL, 1, 5},
+    {"name", F_TEXT, false, offsetof(struct mamori_threat, name), 0, NULL, 0, 0},
+    {"examples", F_STRLIST, false, LIST(struct mamori_threat, examples), NULL, 0, 0},
+};
+static const struct objdesc threat_desc = OBJ(struct mamori_threat, N_("threat"), threat_fields);
+
 static const struct field level_fields[] = {
     {"id", F_STR, true, offsetof(struct mamori_level, id), 0, NULL, 0, 0},
     {"name", F_TEXT, true, offsetof(struct mamori_level, name), 0, NULL, 0, 0},
     {"definition", F_TEXT, false, offsetof(struct mamori_level, definition), 0, NULL, 0, 0},
     {"restrictions", F_REFLIST, false, LIST(struct mamori_level, restrictions), NULL, 0, 0},
     {"maps_to", F_STR, false, offsetof(struct mamori_level, maps_to), 0, NULL, 0, 0},
+    {"aliases", F_STRLIST, false, LIST(struct mamori_level, aliases), NULL, 0, 0},
 };
 static const struct objdesc level_desc = OBJ(struct mamori_level, N_("level"), level_fields);
 
@@ -258,6 +267,15 @@ static const struct field console_fields[] = {
 static const struct objdesc console_desc =
     OBJ_NOPOS(struct mamori_console_rules, N_("console"), console_fields);
 
+#define AR(m) offsetof(struct mamori_asset_rules, m)
+static const struct field assets_fields[] = {
+    {"review_months", F_INT, false, AR(review_months), 0, NULL, 1, 120},
+    {"risk_review_months", F_INT, false, AR(risk_review_months), 0, NULL, 1, 120},
+};
+#undef AR
+static const struct objdesc assets_desc =
+    OBJ_NOPOS(struct mamori_asset_rules, N_("assets"), assets_fields);
+
 #define P(m) offsetof(struct mamori_policy, m)
 
 static const struct field municipality_fields[] = {
@@ -304,6 +322,8 @@ static const struct field policy_fields[] = {
     {"network", F_OBJ, false, P(network), 0, &network_desc, 0, 0},
     {"classification", F_OBJ, false, P(classification), 0, &classification_desc, 0, 0},
     {"restrictions", F_OBJLIST, false, P(restrictions), P(n_restrictions), &restriction_desc, 0, 0},
+    {"threats", F_OBJLIST, false, P(threats), P(n_threats), &threat_desc, 0, 0},
+    {"assets", F_OBJ, false, P(assets), 0, &assets_desc, 0, 0},
     {"roles", F_OBJLIST, false, P(roles), P(n_roles), &role_desc, 0, 0},
     {"approvals", F_OBJLIST, false, P(approvals), P(n_approvals), &approval_desc, 0, 0},
     {"units", F_OBJLIST, false, P(units), P(n_units), &unit_desc, 0, 0},

@@ -65,6 +65,28 @@ struct mamori_store_ops {
     int (*device_put)(struct mamori_store *s, const struct mamori_store_device *d);
     int (*device_iterate)(struct mamori_store *s, mamori_store_device_cb cb, void *ctx);
     int (*deny_iterate)(struct mamori_store *s, mamori_store_deny_cb cb, void *ctx);
+    int (*asset_put)(struct mamori_store *s, const struct mamori_store_asset *a, bool insert);
+    int (*asset_get)(struct mamori_store *s, const char *id, struct mamori_arena *arena,
+                     struct mamori_store_asset *ret);
+    int (*asset_query)(struct mamori_store *s, const struct mamori_store_asset_filter *f,
+                       int64_t offset, int64_t limit, mamori_store_asset_cb cb, void *ctx,
+                       int64_t *ret_total);
+    int (*asset_class_add)(struct mamori_store *s, const struct mamori_store_asset_class *c);
+    int (*asset_class_iterate)(struct mamori_store *s, const char *asset,
+                               mamori_store_asset_class_cb cb, void *ctx);
+    int (*asset_event_insert)(struct mamori_store *s, const struct mamori_store_asset_event *e,
+                              int64_t *ret_id);
+    int (*asset_event_get)(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
+                           struct mamori_store_asset_event *ret);
+    int (*asset_event_set_state)(struct mamori_store *s, int64_t id, const char *from,
+                                 const char *to, const char *by, const char *note, int64_t when_us);
+    int (*asset_event_iterate)(struct mamori_store *s, const char *asset, const char *state,
+                               mamori_store_asset_event_cb cb, void *ctx);
+    int (*risk_put)(struct mamori_store *s, const struct mamori_store_risk *r, int64_t *ret_id);
+    int (*risk_get)(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
+                    struct mamori_store_risk *ret);
+    int (*risk_iterate)(struct mamori_store *s, const char *asset, mamori_store_risk_cb cb,
+                        void *ctx);
 };
 
 /* Every backend's handle starts with this. */

@@ -61,6 +61,21 @@ enum stmt_id {
     ST_XFER_STATE,
     ST_XFER_ITER,
     ST_PERSON_UNLOCK,
+    ST_ASSET_INSERT,
+    ST_ASSET_UPDATE,
+    ST_ASSET_GET,
+    ST_ASSET_QUERY,
+    ST_ASSET_COUNT,
+    ST_CLASS_ADD,
+    ST_CLASS_ITER,
+    ST_EVENT_INSERT,
+    ST_EVENT_GET,
+    ST_EVENT_STATE,
+    ST_EVENT_ITER,
+    ST_RISK_INSERT,
+    ST_RISK_UPDATE,
+    ST_RISK_GET,
+    ST_RISK_ITER,
     ST_MAX,
 };
 
@@ -78,7 +93,61 @@ enum stmt_id {
     "id, original, requester, reason, state, decided_by, note, created_us, expires_us, "           \
     "decided_us"
 
+#define ASSET_COLUMNS                                                                              \
+    "id, name, type, unit, manager, zone, system, location, conf, integ, avail, parts, "           \
+    "restrict_add, restrict_remove, override_reason, retention, rto_hours, review_due, state, "    \
+    "note, created_by, classified_by, created_us, classified_us, updated_us"
+#define ASSET_WHERE                                                                                \
+    " WHERE (?1 IS NULL OR instr(id, ?1) > 0 OR instr(name, ?1) > 0 OR instr(manager, ?1) > 0 "    \
+    "OR instr(location, ?1) > 0) AND (?2 IS NULL OR instr(?2, ',' || unit || ',') > 0) "           \
+    "AND (?3 IS NULL OR zone = ?3) AND (?4 IS NULL OR type = ?4) AND (?5 IS NULL OR conf = ?5) "   \
+    "AND (?6 IS NULL OR state = ?6) AND (?7 IS NULL OR (review_due <> '' AND review_due < ?7)) "   \
+    "AND (?8 IS NULL OR instr(',' || parts || ',', ',' || ?8 || ',') > 0)"
+#define EVENT_COLUMNS                                                                              \
+    "id, asset, kind, requester, state, purpose, date, person, method, decided_by, note, "         \
+    "created_us, decided_us"
+#define RISK_COLUMNS                                                                               \
+    "id, asset, threat, treatment, controls, state, accepted_by, accept_until, review_due, "       \
+    "created_by, note, likelihood, impact, level, created_us, updated_us"
+
 static const char *const stmt_sql[ST_MAX] = {
+    [ST_ASSET_INSERT] = "INSERT INTO asset(" ASSET_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                        "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+                        "?23, ?24, ?25)",
+    [ST_ASSET_UPDATE] = "UPDATE asset SET name = ?2, type = ?3, unit = ?4, manager = ?5, "
+                        "zone = ?6, system = ?7, location = ?8, conf = ?9, integ = ?10, "
+                        "avail = ?11, parts = ?12, restrict_add = ?13, restrict_remove = ?14, "
+                        "override_reason = ?15, retention = ?16, rto_hours = ?17, "
+                        "review_due = ?18, state = ?19, note = ?20, created_by = ?21, "
+                        "classified_by = ?22, created_us = ?23, classified_us = ?24, "
+                        "updated_us = ?25 WHERE id = ?1",
+    [ST_ASSET_GET] = "SELECT " ASSET_COLUMNS " FROM asset WHERE id = ?1",
+    [ST_ASSET_QUERY] =
+        "SELECT " ASSET_COLUMNS " FROM asset" ASSET_WHERE " ORDER BY id LIMIT ?10 OFFSET ?9",
+    [ST_ASSET_COUNT] = "SELECT count(*) FROM asset" ASSET_WHERE,
+    [ST_CLASS_ADD] = "INSERT INTO asset_class(asset, at_us, by, conf, integ, avail, parts, reason) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_CLASS_ITER] = "SELECT id, asset, by, conf, integ, avail, parts, reason, at_us "
+                      "FROM asset_class WHERE asset = ?1 ORDER BY id",
+    [ST_EVENT_INSERT] = "INSERT INTO asset_event(asset, kind, requester, state, purpose, date, "
+                        "person, method, decided_by, note, created_us, decided_us) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [ST_EVENT_GET] = "SELECT " EVENT_COLUMNS " FROM asset_event WHERE id = ?1",
+    [ST_EVENT_STATE] = "UPDATE asset_event SET state = ?3, decided_by = ?4, note = ?5, "
+                       "decided_us = ?6 WHERE id = ?1 AND state = ?2",
+    [ST_EVENT_ITER] = "SELECT " EVENT_COLUMNS " FROM asset_event WHERE (?1 IS NULL OR asset = ?1) "
+                      "AND (?2 IS NULL OR state = ?2) ORDER BY id DESC",
+    [ST_RISK_INSERT] = "INSERT INTO risk(asset, threat, treatment, controls, state, accepted_by, "
+                       "accept_until, review_due, created_by, note, likelihood, impact, level, "
+                       "created_us, updated_us) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                       "?11, ?12, ?13, ?14, ?15, ?16)",
+    [ST_RISK_UPDATE] = "UPDATE risk SET asset = ?2, threat = ?3, treatment = ?4, controls = ?5, "
+                       "state = ?6, accepted_by = ?7, accept_until = ?8, review_due = ?9, "
+                       "created_by = ?10, note = ?11, likelihood = ?12, impact = ?13, "
+                       "level = ?14, created_us = ?15, updated_us = ?16 WHERE id = ?1",
+    [ST_RISK_GET] = "SELECT " RISK_COLUMNS " FROM risk WHERE id = ?1",
+    [ST_RISK_ITER] = "SELECT " RISK_COLUMNS " FROM risk WHERE (?1 IS NULL OR asset = ?1) "
+                     "ORDER BY id",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_BEGIN_READ] = "BEGIN DEFERRED",
     [ST_COMMIT] = "COMMIT",
@@ -313,6 +382,50 @@ static const char *const migrations[] = {
     "CREATE INDEX transfer_uploader ON transfer(uploader, id);"
     "CREATE INDEX transfer_state ON transfer(state, id);"
     "PRAGMA user_version = 9;",
+    /* 10: the information-asset register (情報資産台帳), its classification history,
+     * lifecycle events and the risk register. */
+    "CREATE TABLE asset ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL, type TEXT NOT NULL, unit TEXT NOT NULL, manager TEXT NOT NULL,"
+    "  zone TEXT NOT NULL, system TEXT NOT NULL, location TEXT NOT NULL,"
+    "  conf TEXT NOT NULL, integ TEXT NOT NULL, avail TEXT NOT NULL, parts TEXT NOT NULL,"
+    "  restrict_add TEXT NOT NULL, restrict_remove TEXT NOT NULL, override_reason TEXT NOT NULL,"
+    "  retention TEXT NOT NULL, rto_hours TEXT NOT NULL, review_due TEXT NOT NULL,"
+    "  state TEXT NOT NULL, note TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL, classified_by TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL, classified_us INTEGER NOT NULL, updated_us INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX asset_unit ON asset(unit, id);"
+    "CREATE INDEX asset_review ON asset(review_due);"
+    "CREATE TABLE asset_class ("
+    "  id INTEGER PRIMARY KEY,"
+    "  asset TEXT NOT NULL REFERENCES asset(id),"
+    "  at_us INTEGER NOT NULL, by TEXT NOT NULL,"
+    "  conf TEXT NOT NULL, integ TEXT NOT NULL, avail TEXT NOT NULL, parts TEXT NOT NULL,"
+    "  reason TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX asset_class_asset ON asset_class(asset, id);"
+    "CREATE TABLE asset_event ("
+    "  id INTEGER PRIMARY KEY,"
+    "  asset TEXT NOT NULL REFERENCES asset(id),"
+    "  kind TEXT NOT NULL, requester TEXT NOT NULL, state TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL, date TEXT NOT NULL, person TEXT NOT NULL, method TEXT NOT NULL,"
+    "  decided_by TEXT NOT NULL, note TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL, decided_us INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX asset_event_asset ON asset_event(asset, id);"
+    "CREATE INDEX asset_event_state ON asset_event(state, id);"
+    "CREATE TABLE risk ("
+    "  id INTEGER PRIMARY KEY,"
+    "  asset TEXT NOT NULL REFERENCES asset(id),"
+    "  threat TEXT NOT NULL, treatment TEXT NOT NULL, controls TEXT NOT NULL,"
+    "  state TEXT NOT NULL, accepted_by TEXT NOT NULL, accept_until TEXT NOT NULL,"
+    "  review_due TEXT NOT NULL, created_by TEXT NOT NULL, note TEXT NOT NULL,"
+    "  likelihood INTEGER NOT NULL, impact INTEGER NOT NULL, level INTEGER NOT NULL,"
+    "  created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX risk_asset ON risk(asset, id);"
+    "PRAGMA user_version = 10;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -1386,6 +1499,353 @@ sqlite_device_iterate(struct mamori_store *base, mamori_store_device_cb cb, void
     return r;
 }
 
+/* ---- the asset register ----------------------------------------------------------------- */
+
+static void
+bind_texts(sqlite3_stmt *st, int first, const char *const *texts, int n)
+{
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, first + i, text_or_empty(texts[i]), -1, SQLITE_STATIC);
+}
+
+static int
+read_texts(sqlite3_stmt *st, int first, const char **texts[], int n, struct mamori_arena *a)
+{
+    for (int i = 0; i < n; i++)
+        if (!(*texts[i] = column_text(st, first + i, a)))
+            return -ENOMEM;
+    return 0;
+}
+
+static int
+asset_row(sqlite3_stmt *st, struct mamori_arena *a, struct mamori_store_asset *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    for (int i = 0; i < MAMORI_ASSET_FIELD_MAX; i++)
+        if (!(ret->f[i] = column_text(st, i, a)))
+            return -ENOMEM;
+    const char **more[] = {&ret->created_by, &ret->classified_by};
+    int r = read_texts(st, MAMORI_ASSET_FIELD_MAX, more, 2, a);
+    ret->created_us = sqlite3_column_int64(st, MAMORI_ASSET_FIELD_MAX + 2);
+    ret->classified_us = sqlite3_column_int64(st, MAMORI_ASSET_FIELD_MAX + 3);
+    ret->updated_us = sqlite3_column_int64(st, MAMORI_ASSET_FIELD_MAX + 4);
+    return r;
+}
+
+static int
+sqlite_asset_put(struct mamori_store *base, const struct mamori_store_asset *a, bool insert)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), insert ? ST_ASSET_INSERT : ST_ASSET_UPDATE, &st);
+    if (r < 0)
+        return r;
+    bind_texts(st, 1, a->f, MAMORI_ASSET_FIELD_MAX);
+    const char *more[] = {a->created_by, a->classified_by};
+    bind_texts(st, MAMORI_ASSET_FIELD_MAX + 1, more, 2);
+    sqlite3_bind_int64(st, MAMORI_ASSET_FIELD_MAX + 3, a->created_us);
+    sqlite3_bind_int64(st, MAMORI_ASSET_FIELD_MAX + 4, a->classified_us);
+    sqlite3_bind_int64(st, MAMORI_ASSET_FIELD_MAX + 5, a->updated_us);
+    if (!insert)
+        return step_changed(impl(base), st, -ENOENT);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return -EEXIST;
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_asset_get(struct mamori_store *base, const char *id, struct mamori_arena *arena,
+                 struct mamori_store_asset *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_ASSET_GET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    r = rc == SQLITE_ROW ? asset_row(st, arena, ret) : rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static void
+bind_asset_filter(sqlite3_stmt *st, const struct mamori_store_asset_filter *f)
+{
+    const char *v[] = {f->q,    f->units, f->zone,          f->type,
+                       f->conf, f->state, f->review_before, f->part};
+    for (int i = 0; i < 8; i++)
+        if (v[i] && *v[i])
+            sqlite3_bind_text(st, 1 + i, v[i], -1, SQLITE_STATIC);
+}
+
+static int
+sqlite_asset_query(struct mamori_store *base, const struct mamori_store_asset_filter *f,
+                   int64_t offset, int64_t limit, mamori_store_asset_cb cb, void *ctx,
+                   int64_t *ret_total)
+{
+    static const struct mamori_store_asset_filter none;
+    if (!f)
+        f = &none;
+    sqlite3_stmt *st;
+    int r;
+    if (ret_total) {
+        if ((r = stmt(impl(base), ST_ASSET_COUNT, &st)) < 0)
+            return r;
+        bind_asset_filter(st, f);
+        int rc = sqlite3_step(st);
+        *ret_total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_ROW)
+            return errno_of(rc);
+    }
+    if ((r = stmt(impl(base), ST_ASSET_QUERY, &st)) < 0)
+        return r;
+    bind_asset_filter(st, f);
+    sqlite3_bind_int64(st, 9, offset);
+    sqlite3_bind_int64(st, 10, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_asset a;
+        r = asset_row(st, NULL, &a);
+        if (r == 0)
+            r = cb(ctx, &a);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_asset_class_add(struct mamori_store *base, const struct mamori_store_asset_class *c)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_CLASS_ADD, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, c->asset, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, c->at_us);
+    const char *texts[] = {c->by, c->level[0], c->level[1], c->level[2], c->parts, c->reason};
+    bind_texts(st, 3, texts, 6);
+    return step_changed(impl(base), st, -EIO);
+}
+
+static int
+sqlite_asset_class_iterate(struct mamori_store *base, const char *asset,
+                           mamori_store_asset_class_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_CLASS_ITER, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, asset, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_asset_class c = {.id = sqlite3_column_int64(st, 0)};
+        const char **texts[] = {&c.asset,    &c.by,    &c.level[0], &c.level[1],
+                                &c.level[2], &c.parts, &c.reason};
+        r = read_texts(st, 1, texts, 7, NULL);
+        c.at_us = sqlite3_column_int64(st, 8);
+        if (r == 0)
+            r = cb(ctx, &c);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+event_row(sqlite3_stmt *st, struct mamori_arena *a, struct mamori_store_asset_event *e)
+{
+    memset(e, 0, sizeof(*e));
+    e->id = sqlite3_column_int64(st, 0);
+    const char **texts[] = {&e->asset, &e->kind,   &e->requester, &e->state,      &e->purpose,
+                            &e->date,  &e->person, &e->method,    &e->decided_by, &e->note};
+    int r = read_texts(st, 1, texts, 10, a);
+    e->created_us = sqlite3_column_int64(st, 11);
+    e->decided_us = sqlite3_column_int64(st, 12);
+    return r;
+}
+
+static int
+sqlite_asset_event_insert(struct mamori_store *base, const struct mamori_store_asset_event *e,
+                          int64_t *ret_id)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_EVENT_INSERT, &st);
+    if (r < 0)
+        return r;
+    const char *texts[] = {e->asset, e->kind,   e->requester, e->state,      e->purpose,
+                           e->date,  e->person, e->method,    e->decided_by, e->note};
+    bind_texts(st, 1, texts, 10);
+    sqlite3_bind_int64(st, 11, e->created_us);
+    sqlite3_bind_int64(st, 12, e->decided_us);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    *ret_id = sqlite3_last_insert_rowid(impl(base)->db);
+    return 0;
+}
+
+static int
+sqlite_asset_event_get(struct mamori_store *base, int64_t id, struct mamori_arena *arena,
+                       struct mamori_store_asset_event *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_EVENT_GET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    r = rc == SQLITE_ROW ? event_row(st, arena, ret) : rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_asset_event_set_state(struct mamori_store *base, int64_t id, const char *from,
+                             const char *to, const char *by, const char *note, int64_t when_us)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_EVENT_STATE, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, id);
+    const char *texts[] = {from, to, by, note};
+    bind_texts(st, 2, texts, 4);
+    sqlite3_bind_int64(st, 6, when_us);
+    return step_changed(impl(base), st, -EBUSY);
+}
+
+static int
+sqlite_asset_event_iterate(struct mamori_store *base, const char *asset, const char *state,
+                           mamori_store_asset_event_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_EVENT_ITER, &st);
+    if (r < 0)
+        return r;
+    if (asset)
+        sqlite3_bind_text(st, 1, asset, -1, SQLITE_STATIC);
+    if (state)
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_asset_event e;
+        r = event_row(st, NULL, &e);
+        if (r == 0)
+            r = cb(ctx, &e);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+risk_row(sqlite3_stmt *st, struct mamori_arena *a, struct mamori_store_risk *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->id = sqlite3_column_int64(st, 0);
+    const char **texts[] = {&k->asset,      &k->threat,      &k->treatment,    &k->controls,
+                            &k->state,      &k->accepted_by, &k->accept_until, &k->review_due,
+                            &k->created_by, &k->note};
+    int r = read_texts(st, 1, texts, 10, a);
+    k->likelihood = sqlite3_column_int64(st, 11);
+    k->impact = sqlite3_column_int64(st, 12);
+    k->level = sqlite3_column_int64(st, 13);
+    k->created_us = sqlite3_column_int64(st, 14);
+    k->updated_us = sqlite3_column_int64(st, 15);
+    return r;
+}
+
+static int
+sqlite_risk_put(struct mamori_store *base, const struct mamori_store_risk *k, int64_t *ret_id)
+{
+    sqlite3_stmt *st;
+    bool insert = k->id == 0;
+    int r = stmt(impl(base), insert ? ST_RISK_INSERT : ST_RISK_UPDATE, &st);
+    if (r < 0)
+        return r;
+    if (!insert)
+        sqlite3_bind_int64(st, 1, k->id);
+    const char *texts[] = {k->asset,       k->threat,       k->treatment,  k->controls,   k->state,
+                           k->accepted_by, k->accept_until, k->review_due, k->created_by, k->note};
+    bind_texts(st, 2, texts, 10);
+    int64_t ints[] = {k->likelihood, k->impact, k->level, k->created_us, k->updated_us};
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_int64(st, 12 + i, ints[i]);
+    if (!insert)
+        return step_changed(impl(base), st, -ENOENT);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return errno_of(rc);
+    if (ret_id)
+        *ret_id = sqlite3_last_insert_rowid(impl(base)->db);
+    return 0;
+}
+
+static int
+sqlite_risk_get(struct mamori_store *base, int64_t id, struct mamori_arena *arena,
+                struct mamori_store_risk *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_RISK_GET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    r = rc == SQLITE_ROW ? risk_row(st, arena, ret) : rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_risk_iterate(struct mamori_store *base, const char *asset, mamori_store_risk_cb cb,
+                    void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_RISK_ITER, &st);
+    if (r < 0)
+        return r;
+    if (asset)
+        sqlite3_bind_text(st, 1, asset, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_risk k;
+        r = risk_row(st, NULL, &k);
+        if (r == 0)
+            r = cb(ctx, &k);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
 static const struct mamori_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1430,6 +1890,18 @@ static const struct mamori_store_ops sqlite_ops = {
     .device_put = sqlite_device_put,
     .device_iterate = sqlite_device_iterate,
     .deny_iterate = sqlite_deny_iterate,
+    .asset_put = sqlite_asset_put,
+    .asset_get = sqlite_asset_get,
+    .asset_query = sqlite_asset_query,
+    .asset_class_add = sqlite_asset_class_add,
+    .asset_class_iterate = sqlite_asset_class_iterate,
+    .asset_event_insert = sqlite_asset_event_insert,
+    .asset_event_get = sqlite_asset_event_get,
+    .asset_event_set_state = sqlite_asset_event_set_state,
+    .asset_event_iterate = sqlite_asset_event_iterate,
+    .risk_put = sqlite_risk_put,
+    .risk_get = sqlite_risk_get,
+    .risk_iterate = sqlite_risk_iterate,
 };
 
 int

@@ -290,3 +290,86 @@ mamori_store_person_update(struct mamori_store *s, const char *id, const char *r
 {
     return s->ops->person_update(s, id, role, unit, password_hash);
 }
+
+int
+mamori_store_asset_put(struct mamori_store *s, const struct mamori_store_asset *a, bool insert)
+{
+    return s->ops->asset_put(s, a, insert);
+}
+
+int
+mamori_store_asset_get(struct mamori_store *s, const char *id, struct mamori_arena *arena,
+                       struct mamori_store_asset *ret)
+{
+    return s->ops->asset_get(s, id, arena, ret);
+}
+
+int
+mamori_store_asset_query(struct mamori_store *s, const struct mamori_store_asset_filter *f,
+                         int64_t offset, int64_t limit, mamori_store_asset_cb cb, void *ctx,
+                         int64_t *ret_total)
+{
+    return s->ops->asset_query(s, f, offset, limit, cb, ctx, ret_total);
+}
+
+int
+mamori_store_asset_class_add(struct mamori_store *s, const struct mamori_store_asset_class *c)
+{
+    return s->ops->asset_class_add(s, c);
+}
+
+int
+mamori_store_asset_class_iterate(struct mamori_store *s, const char *asset,
+                                 mamori_store_asset_class_cb cb, void *ctx)
+{
+    return s->ops->asset_class_iterate(s, asset, cb, ctx);
+}
+
+int
+mamori_store_asset_event_insert(struct mamori_store *s, const struct mamori_store_asset_event *e,
+                                int64_t *ret_id)
+{
+    return s->ops->asset_event_insert(s, e, ret_id);
+}
+
+int
+mamori_store_asset_event_get(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
+                             struct mamori_store_asset_event *ret)
+{
+    return s->ops->asset_event_get(s, id, arena, ret);
+}
+
+int
+mamori_store_asset_event_set_state(struct mamori_store *s, int64_t id, const char *from,
+                                   const char *to, const char *by, const char *note,
+                                   int64_t when_us)
+{
+    return s->ops->asset_event_set_state(s, id, from, to, by, note, when_us);
+}
+
+int
+mamori_store_asset_event_iterate(struct mamori_store *s, const char *asset, const char *state,
+                                 mamori_store_asset_event_cb cb, void *ctx)
+{
+    return s->ops->asset_event_iterate(s, asset, state, cb, ctx);
+}
+
+int
+mamori_store_risk_put(struct mamori_store *s, const struct mamori_store_risk *r, int64_t *ret_id)
+{
+    return s->ops->risk_put(s, r, ret_id);
+}
+
+int
+mamori_store_risk_get(struct mamori_store *s, int64_t id, struct mamori_arena *arena,
+                      struct mamori_store_risk *ret)
+{
+    return s->ops->risk_get(s, id, arena, ret);
+}
+
+int
+mamori_store_risk_iterate(struct mamori_store *s, const char *asset, mamori_store_risk_cb cb,
+                          void *ctx)
+{
+    return s->ops->risk_iterate(s, asset, cb, ctx);
+}
