@@ -236,17 +236,27 @@ mamori_csv_parse(const char *data, size_t len, struct mamori_arena *a, struct ma
             r = -ENOMEM;
             break;
         }
-        bool end_row = i >= len || data[i] != ',';
-        if (i < len && data[i] == ',')
+        if (i < len && data[i] == ',') {
             i++;
+            if (i < len)
+                continue;
+            /* "a,b," at the very end: one more empty field */
+            if (nf >= CSV_MAX_FIELDS) {
+                *ret_line = line;
+                r = MAMORI_E_LIMIT;
+                break;
+            }
+            if (!(fields[nf++] = mamori_arena_strdup(a, ""))) {
+                r = -ENOMEM;
+                break;
+            }
+        }
         if (i < len && data[i] == '\r')
             i++;
         if (i < len && data[i] == '\n') {
             i++;
             line++;
         }
-        if (!end_row)
-            continue;
         if (n_rows >= CSV_MAX_ROWS) {
             *ret_line = line;
             r = MAMORI_E_LIMIT;
@@ -512,6 +522,7 @@ mamori_asset_rows(const struct mamori_policy *p, const struct mamori_csv *csv,
         for (int f = 0; f < MAMORI_ASSET_FIELD_MAX; f++)
             if (!as->f[f])
                 as->f[f] = "";
+        size_t first = pr->n;
         mamori_asset_normalize(p, as, a, pr, row, ret_aliased);
         for (size_t k = 0; k < n && *as->f[MAMORI_ASSET_ID]; k++)
             if (strcmp(v[k].f[MAMORI_ASSET_ID], as->f[MAMORI_ASSET_ID]) == 0) {
@@ -520,6 +531,15 @@ mamori_asset_rows(const struct mamori_policy *p, const struct mamori_csv *csv,
                                          _("%s appears twice in the file"), as->f[MAMORI_ASSET_ID]);
                 break;
             }
+        /* name the column as the file does ("機密" in a city's own layout) */
+        for (size_t k = first; k < pr->n; k++) {
+            int f = pr->v[k].column ? mamori_asset_field_find(pr->v[k].column) : -1;
+            for (size_t c = 0; f >= 0 && c < nh; c++)
+                if (field_of[c] == f) {
+                    pr->v[k].column = hdr[c];
+                    break;
+                }
+        }
         n++;
     }
     *ret = v;

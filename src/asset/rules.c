@@ -376,22 +376,25 @@ mamori_asset_normalize(const struct mamori_policy *p, struct mamori_store_asset 
         [MAMORI_ASSET_LOCATION] = 400,  [MAMORI_ASSET_OVERRIDE_REASON] = 1000,
         [MAMORI_ASSET_RETENTION] = 100, [MAMORI_ASSET_NOTE] = 4000,
     };
+    bool bad[MAMORI_ASSET_FIELD_MAX] = {false};
     for (int i = 0; i < MAMORI_ASSET_FIELD_MAX; i++)
         if (!text_ok(p, pr, row, i, a->f[i], max_len[i] ? max_len[i] : 1000,
-                     i == MAMORI_ASSET_NOTE))
+                     i == MAMORI_ASSET_NOTE)) {
             a->f[i] = "";
+            bad[i] = true;
+        }
 
     const char *id = a->f[MAMORI_ASSET_ID];
-    if (!*id)
+    if (!*id && !bad[MAMORI_ASSET_ID])
         mamori_asset_problem_add(pr, row, column_name(MAMORI_ASSET_ID), _("missing"));
     else if (!id_ok(id))
         mamori_asset_problem_add(pr, row, column_name(MAMORI_ASSET_ID),
                                  _("\"%s\": use ASCII letters, digits, '-', '_' and '.', at most "
                                    "64, starting with a letter or digit"),
                                  id);
-    if (!*a->f[MAMORI_ASSET_NAME])
+    if (!*a->f[MAMORI_ASSET_NAME] && !bad[MAMORI_ASSET_NAME])
         mamori_asset_problem_add(pr, row, column_name(MAMORI_ASSET_NAME), _("missing"));
-    if (!*a->f[MAMORI_ASSET_MANAGER])
+    if (!*a->f[MAMORI_ASSET_MANAGER] && !bad[MAMORI_ASSET_MANAGER])
         mamori_asset_problem_add(pr, row, column_name(MAMORI_ASSET_MANAGER), _("missing"));
 
     const char *t = a->f[MAMORI_ASSET_TYPE];

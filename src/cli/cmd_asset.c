@@ -456,9 +456,10 @@ cmd_asset_list(struct cli *c)
     static const char *const keys[] = {"q",    "unit",  "zone",    "type",
                                        "conf", "state", "overdue", NULL};
     const char *vals[8] = {0};
+    static char overdue_word[] = "overdue=yes";
     for (int i = 0; i < c->n_args; i++)
         if (strcmp(c->args[i], "overdue") == 0)
-            c->args[i] = "overdue=yes";
+            c->args[i] = overdue_word;
     int rc = parse_pairs(c->args, c->n_args, NULL, keys, vals);
     struct session s;
     if (rc || (rc = open_session(c, false, &s)))

@@ -117,6 +117,10 @@ bool console_path_number(const char *u, const char *prefix, const char *suffix, 
 bool transfer_route(struct req *rq);
 /* The transfers waiting for the person's decision, as a section of the approvals page. */
 void transfer_approvals(struct req *rq, struct mamori_html *h);
+/* The asset register's pages (assets.c): true when handled. */
+bool assets_route(struct req *rq);
+/* The asset events waiting for the person's decision, as a section of the approvals page. */
+void asset_approvals(struct req *rq, struct mamori_html *h);
 /* May role see the audit log? */
 bool console_role_audits(const char *role);
 

@@ -62,6 +62,8 @@ page_begin(struct req *rq, struct mamori_html *h, const char *title)
         mamori_html_text(h, T(rq, "Quarantine"));
         MAMORI_HTML(h, "</a><a href=\"/transfers\">");
         mamori_html_text(h, T(rq, "File transfer"));
+        MAMORI_HTML(h, "</a><a href=\"/assets\">");
+        mamori_html_text(h, T(rq, "Information assets"));
         MAMORI_HTML(h, "</a><a href=\"/approvals\">");
         mamori_html_text(h, T(rq, "Approvals"));
         MAMORI_HTML(h, "</a>");
@@ -810,6 +812,7 @@ approvals(struct req *rq)
     if (done)
         notice(&h, "ok", T(rq, "Your decision was recorded."));
     transfer_approvals(rq, &h);
+    asset_approvals(rq, &h);
     if (!rl->n) {
         MAMORI_HTML(&h, "<p id=\"no-approvals\">");
         mamori_html_text(&h, T(rq, "No mail original is waiting for your decision."));

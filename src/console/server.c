@@ -605,6 +605,8 @@ dispatch(struct req *rq)
     }
     if (transfer_route(rq))
         return;
+    if (assets_route(rq))
+        return;
     if (rq->face == 'l' && pages_route(rq))
         return;
     if (rq->face == 'i' && strcmp(u, "/") == 0 && !rq->post) {
