@@ -55,6 +55,7 @@ bench: deps all
 	bench/run-milter $(BUILD) 400
 	bench/run-console $(BUILD) 10
 	bench/run-cdr $(BUILD) 20
+	bench/run-asset $(BUILD) 10
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

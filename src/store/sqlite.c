@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +65,9 @@ enum stmt_id {
     ST_ASSET_INSERT,
     ST_ASSET_UPDATE,
     ST_ASSET_GET,
-    ST_ASSET_QUERY,
-    ST_ASSET_COUNT,
+    ST_ASSET_ROWID,
+    ST_SEARCH_DEL,
+    ST_SEARCH_ADD,
     ST_CLASS_ADD,
     ST_CLASS_ITER,
     ST_EVENT_INSERT,
@@ -97,12 +99,6 @@ enum stmt_id {
     "id, name, type, unit, manager, zone, system, location, conf, integ, avail, parts, "           \
     "restrict_add, restrict_remove, override_reason, retention, rto_hours, review_due, state, "    \
     "note, created_by, classified_by, created_us, classified_us, updated_us"
-#define ASSET_WHERE                                                                                \
-    " WHERE (?1 IS NULL OR instr(id, ?1) > 0 OR instr(name, ?1) > 0 OR instr(manager, ?1) > 0 "    \
-    "OR instr(location, ?1) > 0) AND (?2 IS NULL OR instr(?2, ',' || unit || ',') > 0) "           \
-    "AND (?3 IS NULL OR zone = ?3) AND (?4 IS NULL OR type = ?4) AND (?5 IS NULL OR conf = ?5) "   \
-    "AND (?6 IS NULL OR state = ?6) AND (?7 IS NULL OR (review_due <> '' AND review_due < ?7)) "   \
-    "AND (?8 IS NULL OR instr(',' || parts || ',', ',' || ?8 || ',') > 0)"
 #define EVENT_COLUMNS                                                                              \
     "id, asset, kind, requester, state, purpose, date, person, method, decided_by, note, "         \
     "created_us, decided_us"
@@ -122,9 +118,10 @@ static const char *const stmt_sql[ST_MAX] = {
                         "classified_by = ?22, created_us = ?23, classified_us = ?24, "
                         "updated_us = ?25 WHERE id = ?1",
     [ST_ASSET_GET] = "SELECT " ASSET_COLUMNS " FROM asset WHERE id = ?1",
-    [ST_ASSET_QUERY] =
-        "SELECT " ASSET_COLUMNS " FROM asset" ASSET_WHERE " ORDER BY id LIMIT ?10 OFFSET ?9",
-    [ST_ASSET_COUNT] = "SELECT count(*) FROM asset" ASSET_WHERE,
+    [ST_ASSET_ROWID] = "SELECT rowid FROM asset WHERE id = ?1",
+    [ST_SEARCH_DEL] = "DELETE FROM asset_search WHERE rowid = ?1",
+    [ST_SEARCH_ADD] = "INSERT INTO asset_search(rowid, id, name, manager, location) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_CLASS_ADD] = "INSERT INTO asset_class(asset, at_us, by, conf, integ, avail, parts, reason) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_CLASS_ITER] = "SELECT id, asset, by, conf, integ, avail, parts, reason, at_us "
@@ -396,7 +393,13 @@ static const char *const migrations[] = {
     "  created_us INTEGER NOT NULL, classified_us INTEGER NOT NULL, updated_us INTEGER NOT NULL"
     ") STRICT;"
     "CREATE INDEX asset_unit ON asset(unit, id);"
+    "CREATE INDEX asset_state ON asset(state, id);"
+    "CREATE INDEX asset_state_conf ON asset(state, conf, id);"
     "CREATE INDEX asset_review ON asset(review_due);"
+    /* substring search (trigrams: Japanese has no spaces), kept by the store's own writes,
+     * not by triggers (trusted_schema is off) */
+    "CREATE VIRTUAL TABLE asset_search USING fts5(id, name, manager, location, "
+    "tokenize = 'trigram');"
     "CREATE TABLE asset_class ("
     "  id INTEGER PRIMARY KEY,"
     "  asset TEXT NOT NULL REFERENCES asset(id),"
@@ -431,10 +434,16 @@ static const char *const migrations[] = {
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 
+/* Asset queries: one statement per combination of the filters given (8 filters), so the
+ * planner sees only the conditions that apply and can use asset_state and the primary key. */
+#define ASSET_FILTERS 8
+#define ASSET_SHORT_Q (1u << ASSET_FILTERS) /* q under 3 characters: no trigram to look up */
+
 struct sqlite_store {
     struct mamori_store base;
     sqlite3 *db;
     sqlite3_stmt *stmts[ST_MAX];
+    sqlite3_stmt *asset_query[2 << ASSET_FILTERS][2]; /* [filters, short q][0 rows, 1 count] */
     bool readonly;
 };
 
@@ -595,6 +604,9 @@ sqlite_close(struct mamori_store *base)
     struct sqlite_store *s = impl(base);
     for (int i = 0; i < ST_MAX; i++)
         sqlite3_finalize(s->stmts[i]);
+    for (int i = 0; i < 2 << ASSET_FILTERS; i++)
+        for (int k = 0; k < 2; k++)
+            sqlite3_finalize(s->asset_query[i][k]);
     sqlite3_close(s->db);
     free(s);
     return NULL;
@@ -1545,14 +1557,42 @@ sqlite_asset_put(struct mamori_store *base, const struct mamori_store_asset *a, 
     sqlite3_bind_int64(st, MAMORI_ASSET_FIELD_MAX + 3, a->created_us);
     sqlite3_bind_int64(st, MAMORI_ASSET_FIELD_MAX + 4, a->classified_us);
     sqlite3_bind_int64(st, MAMORI_ASSET_FIELD_MAX + 5, a->updated_us);
-    if (!insert)
-        return step_changed(impl(base), st, -ENOENT);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return -EEXIST;
-    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+    int64_t rowid = 0;
+    if (!insert) {
+        if ((r = step_changed(impl(base), st, -ENOENT)) < 0)
+            return r;
+        if ((r = stmt(impl(base), ST_ASSET_ROWID, &st)) < 0)
+            return r;
+        sqlite3_bind_text(st, 1, a->f[MAMORI_ASSET_ID], -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        rowid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_ROW)
+            return errno_of(rc);
+        if ((r = stmt(impl(base), ST_SEARCH_DEL, &st)) < 0)
+            return r;
+        sqlite3_bind_int64(st, 1, rowid);
+        if ((r = step_changed(impl(base), st, 0)) < 0)
+            return r;
+    } else {
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if ((rc & 0xff) == SQLITE_CONSTRAINT)
+            return -EEXIST;
+        if (rc != SQLITE_DONE)
+            return errno_of(rc);
+        rowid = sqlite3_last_insert_rowid(impl(base)->db);
+    }
+    /* the search index follows every write of an asset */
+    if ((r = stmt(impl(base), ST_SEARCH_ADD, &st)) < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, rowid);
+    const char *words[] = {a->f[MAMORI_ASSET_ID], a->f[MAMORI_ASSET_NAME],
+                           a->f[MAMORI_ASSET_MANAGER], a->f[MAMORI_ASSET_LOCATION]};
+    bind_texts(st, 2, words, 4);
+    return step_changed(impl(base), st, -EIO);
 }
 
 static int
@@ -1571,14 +1611,107 @@ sqlite_asset_get(struct mamori_store *base, const char *id, struct mamori_arena 
     return r;
 }
 
-static void
-bind_asset_filter(sqlite3_stmt *st, const struct mamori_store_asset_filter *f)
+/* The conditions of each filter, numbered as the fields of mamori_store_asset_filter. */
+static const char *const asset_conditions[ASSET_FILTERS] = {
+    "rowid IN (SELECT rowid FROM asset_search WHERE asset_search MATCH ?1)",
+    /* ",a,b," as a JSON array, so the planner can use asset_unit */
+    "unit IN (SELECT value FROM json_each(?2))",
+    "zone = ?3",
+    "type = ?4",
+    "conf = ?5",
+    "state = ?6",
+    "review_due <> '' AND review_due < ?7",
+    "instr(',' || parts || ',', ',' || ?8 || ',') > 0",
+};
+
+static int
+asset_statement(struct sqlite_store *s, const struct mamori_store_asset_filter *f, bool count,
+                sqlite3_stmt **ret)
 {
-    const char *v[] = {f->q,    f->units, f->zone,          f->type,
-                       f->conf, f->state, f->review_before, f->part};
-    for (int i = 0; i < 8; i++)
+    const char *v[ASSET_FILTERS] = {f->q,    f->units, f->zone,          f->type,
+                                    f->conf, f->state, f->review_before, f->part};
+    unsigned mask = 0;
+    for (int i = 0; i < ASSET_FILTERS; i++)
         if (v[i] && *v[i])
-            sqlite3_bind_text(st, 1 + i, v[i], -1, SQLITE_STATIC);
+            mask |= 1u << i;
+    size_t q_chars = 0;
+    for (const char *c = v[0]; c && *c; c++)
+        q_chars += ((unsigned char)*c & 0xc0) != 0x80;
+    if ((mask & 1u) && q_chars < 3)
+        mask |= ASSET_SHORT_Q;
+    sqlite3_stmt **slot = &s->asset_query[mask][count];
+    if (!*slot) {
+        char sql[2048];
+        int n =
+            snprintf(sql, sizeof(sql), "SELECT %s FROM asset", count ? "count(*)" : ASSET_COLUMNS);
+        bool first = true;
+        for (int i = 0; i < ASSET_FILTERS; i++)
+            if (mask & (1u << i)) {
+                const char *cond = i == 0 && (mask & ASSET_SHORT_Q)
+                                       ? "(id LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\' OR "
+                                         "manager LIKE ?1 ESCAPE '\\' OR location LIKE ?1 ESCAPE "
+                                         "'\\')"
+                                       : asset_conditions[i];
+                n += snprintf(sql + n, sizeof(sql) - (size_t)n, " %s %s", first ? "WHERE" : "AND",
+                              cond);
+                first = false;
+            }
+        if (!count)
+            n += snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY id LIMIT ?10 OFFSET ?9");
+        if (n <= 0 || (size_t)n >= sizeof(sql))
+            return -EOVERFLOW;
+        int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+        if (rc != SQLITE_OK || !*slot) {
+            int r = errno_of(rc);
+            return r < 0 ? r : -EIO;
+        }
+    }
+    for (int i = 2; i < ASSET_FILTERS; i++)
+        if (mask & (1u << i))
+            sqlite3_bind_text(*slot, 1 + i, v[i], -1, SQLITE_STATIC);
+    if (mask & 1u) {
+        /* long: one FTS5 phrase ("..." with quotes doubled); short: a LIKE pattern with % _ \
+         * escaped. Both match the text as typed, anywhere, ignoring ASCII case. */
+        size_t n = strlen(v[0]);
+        char *p = sqlite3_malloc64(n * 2 + 4), *o = p;
+        if (!p)
+            return -ENOMEM;
+        bool phrase = !(mask & ASSET_SHORT_Q);
+        *o++ = phrase ? '"' : '%';
+        for (const char *c = v[0]; *c; c++) {
+            if (phrase && *c == '"')
+                *o++ = '"';
+            else if (!phrase && (*c == '%' || *c == '_' || *c == '\\'))
+                *o++ = '\\';
+            *o++ = *c;
+        }
+        *o++ = phrase ? '"' : '%';
+        sqlite3_bind_text(*slot, 1, p, (int)(o - p), sqlite3_free);
+    }
+    if (mask & 2u) { /* ",a,b," -> ["a","b"] (unit ids hold no quotes: the policy checks ids) */
+        size_t n = strlen(v[1]);
+        char *json = sqlite3_malloc64(n * 2 + 4);
+        if (!json)
+            return -ENOMEM;
+        size_t k = 0;
+        json[k++] = '[';
+        for (const char *p = v[1]; *p;) {
+            size_t l = strcspn(p, ",");
+            if (l) {
+                if (k > 1)
+                    json[k++] = ',';
+                json[k++] = '"';
+                memcpy(json + k, p, l);
+                k += l;
+                json[k++] = '"';
+            }
+            p += l + (p[l] == ',');
+        }
+        json[k++] = ']';
+        sqlite3_bind_text(*slot, 2, json, (int)k, sqlite3_free);
+    }
+    *ret = *slot;
+    return 0;
 }
 
 static int
@@ -1592,9 +1725,8 @@ sqlite_asset_query(struct mamori_store *base, const struct mamori_store_asset_fi
     sqlite3_stmt *st;
     int r;
     if (ret_total) {
-        if ((r = stmt(impl(base), ST_ASSET_COUNT, &st)) < 0)
+        if ((r = asset_statement(impl(base), f, true, &st)) < 0)
             return r;
-        bind_asset_filter(st, f);
         int rc = sqlite3_step(st);
         *ret_total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         sqlite3_reset(st);
@@ -1602,9 +1734,8 @@ sqlite_asset_query(struct mamori_store *base, const struct mamori_store_asset_fi
         if (rc != SQLITE_ROW)
             return errno_of(rc);
     }
-    if ((r = stmt(impl(base), ST_ASSET_QUERY, &st)) < 0)
+    if ((r = asset_statement(impl(base), f, false, &st)) < 0)
         return r;
-    bind_asset_filter(st, f);
     sqlite3_bind_int64(st, 9, offset);
     sqlite3_bind_int64(st, 10, limit);
     int rc;
