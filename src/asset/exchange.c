@@ -13,7 +13,7 @@
 
 #define CSV_MAX_ROWS   1000000
 #define CSV_MAX_FIELDS 256
-#define CSV_MAX_FIELD  (64 * 1024)
+#define CSV_MAX_FIELD  ((size_t)64 * 1024)
 
 /* Columns of mamori's export that it derives itself: ignored on import. */
 static const char *const derived_headers[] = {"ラベル", "取扱制限", "登録者", "登録日時",

@@ -68,7 +68,8 @@ months_from_today(int64_t months, char out[16])
 {
     char today[11];
     mamori_date_format(mamori_today(), today);
-    int y = atoi(today), m = atoi(today + 5), d = atoi(today + 8);
+    int y = (int)strtol(today, NULL, 10), m = (int)strtol(today + 5, NULL, 10),
+        d = (int)strtol(today + 8, NULL, 10);
     m += (int)months;
     y += (m - 1) / 12;
     m = (m - 1) % 12 + 1;
@@ -442,7 +443,7 @@ mamori_asset_change(struct mamori_instance *inst, const struct mamori_policy *p,
     int r = mamori_store_begin(inst->store);
     if (r < 0)
         return r;
-    struct mamori_store_asset old, as;
+    struct mamori_store_asset old = {0}, as = {0};
     r = mamori_store_asset_get(inst->store, id, a, &old);
     if (r == 0 && changes[MAMORI_ASSET_ID] && strcmp(changes[MAMORI_ASSET_ID], id) != 0) {
         mamori_asset_problem_add(pr, 0, NULL, _("an asset number cannot change"));

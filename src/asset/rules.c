@@ -507,14 +507,24 @@ mamori_asset_normalize(const struct mamori_policy *p, struct mamori_store_asset 
     const char *d = a->f[MAMORI_ASSET_REVIEW_DUE];
     if (*d) {
         /* Excel writes 2027/4/1: accept / and unpadded months and days */
-        int y, m, dd;
-        char tail;
+        long y = 0, m = 0, dd = 0;
+        char *end = NULL;
         int32_t days;
         char iso[16];
-        if ((sscanf(d, "%d-%d-%d%c", &y, &m, &dd, &tail) == 3 ||
-             sscanf(d, "%d/%d/%d%c", &y, &m, &dd, &tail) == 3) &&
-            y >= 1900 && y <= 9999 && m >= 1 && m <= 12 && dd >= 1 && dd <= 31 &&
-            snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m, dd) == 10 &&
+        bool shape = false;
+        if (d[0] >= '0' && d[0] <= '9') {
+            y = strtol(d, &end, 10);
+            char sep = *end;
+            if ((sep == '-' || sep == '/') && end[1] >= '0' && end[1] <= '9') {
+                m = strtol(end + 1, &end, 10);
+                if (*end == sep && end[1] >= '0' && end[1] <= '9') {
+                    dd = strtol(end + 1, &end, 10);
+                    shape = *end == '\0';
+                }
+            }
+        }
+        if (shape && y >= 1900 && y <= 9999 && m >= 1 && m <= 12 && dd >= 1 && dd <= 31 &&
+            snprintf(iso, sizeof(iso), "%04ld-%02ld-%02ld", y, m, dd) == 10 &&
             mamori_date_parse(iso, 10, &days) == 0)
             a->f[MAMORI_ASSET_REVIEW_DUE] = mamori_arena_strdup(arena, iso);
         else

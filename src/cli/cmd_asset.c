@@ -359,8 +359,14 @@ cmd_asset_show(struct cli *c)
         return rc;
     struct mamori_store_asset as;
     int r = mamori_store_asset_get(s.inst->store, c->args[0], s.a, &as);
-    if (r < 0)
-        return close_session(&s, report_result(r, c->args[0], NULL, NULL));
+    if (r == -ENOENT) {
+        cli_error(_("no asset %s in the register"), c->args[0]);
+        return close_session(&s, EX_DATAERR);
+    }
+    if (r < 0) {
+        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
+        return close_session(&s, cli_exit_code(r));
+    }
     struct mamori_buf b;
     mamori_buf_init(&b, (size_t)1 << 28);
     struct mamori_json j;
@@ -899,9 +905,13 @@ cmd_risk_add(struct cli *c)
     struct session s;
     if (rc || (rc = open_session(c, true, &s)))
         return rc;
+    char *end = NULL;
+    long likelihood = vals[0] ? strtol(vals[0], &end, 10) : 0;
+    if (end && *end)
+        likelihood = 0; /* not a number: refused with the others below */
     struct mamori_store_risk k = {.asset = c->args[0],
                                   .threat = c->args[1],
-                                  .likelihood = vals[0] ? atoi(vals[0]) : 0,
+                                  .likelihood = likelihood,
                                   .treatment = vals[1] ? vals[1] : "",
                                   .controls = vals[2] ? vals[2] : "",
                                   .review_due = vals[3],

@@ -132,8 +132,7 @@ static const struct cli_command commands[] = {
      N_("the lock-down of a terminal of the zone: host firewall, USBGuard, pam_oath, no "
         "wireless, and apply.sh"),
      cmd_endpoint_profile},
-    {"asset add", 1, 64, OPT_AS | OPT_POLICY,
-     "asset add ID KEY=VALUE... --as USER",
+    {"asset add", 1, 64, OPT_AS | OPT_POLICY, "asset add ID KEY=VALUE... --as USER",
      N_("register an information asset (name=, type=, unit=, manager=, conf=, integ=, avail=, "
         "...; or parts= for a combined asset)"),
      cmd_asset_add},
@@ -147,8 +146,7 @@ static const struct cli_command commands[] = {
      cmd_asset_list},
     {"asset edit", 1, 64, OPT_AS | OPT_REASON | OPT_POLICY,
      "asset edit ID KEY=VALUE... [--reason TEXT] --as USER",
-     N_("change fields of an asset (a change of level or parts needs --reason)"),
-     cmd_asset_edit},
+     N_("change fields of an asset (a change of level or parts needs --reason)"), cmd_asset_edit},
     {"asset classify", 2, 5, OPT_AS | OPT_REASON | OPT_POLICY,
      "asset classify ID conf=L integ=L avail=L [parts=A,B] --reason TEXT --as USER",
      N_("reclassify an asset (history kept; combined assets that include it follow)"),
@@ -164,8 +162,8 @@ static const struct cli_command commands[] = {
      "asset approve EVENT [--reason NOTE] --as USER",
      N_("approve a requested event (the approval matrix's role, never the requester)"),
      cmd_asset_approve},
-    {"asset deny", 1, 1, OPT_AS | OPT_REASON | OPT_POLICY, "asset deny EVENT --reason TEXT --as USER",
-     N_("deny a requested event"), cmd_asset_deny},
+    {"asset deny", 1, 1, OPT_AS | OPT_REASON | OPT_POLICY,
+     "asset deny EVENT --reason TEXT --as USER", N_("deny a requested event"), cmd_asset_deny},
     {"asset import", 1, 1, OPT_AS | OPT_MAPPING | OPT_DRY_RUN | OPT_JSON | OPT_POLICY,
      "asset import FILE.csv [--mapping FILE] [--dry-run] [--json] --as USER",
      N_("import a 台帳 (CP932 or UTF-8 CSV) all or nothing; every problem is listed by row and "

@@ -521,7 +521,7 @@ risk_rows(struct req *rq, struct mamori_html *h, const struct mamori_store_risk 
 static void
 asset_page(struct req *rq, const char *id)
 {
-    struct mamori_store_asset as;
+    struct mamori_store_asset as = {0};
     struct detail d = {.rq = rq};
     pthread_mutex_lock(rq->c->lock);
     struct mamori_store *s = rq->c->inst->store;
@@ -577,7 +577,7 @@ asset_page(struct req *rq, const char *id)
     MAMORI_HTML(&h, "</p><table id=\"asset-fields\" class=\"fields\">");
     for (int f = 1; f < MAMORI_ASSET_FIELD_MAX; f++) {
         const char *v = as.f[f];
-        if (!*v)
+        if (!v || !*v)
             continue;
         MAMORI_HTML(&h, "<tr><th>");
         mamori_html_text(&h, field_title(rq, f));
