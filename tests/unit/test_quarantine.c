@@ -325,7 +325,9 @@ test_store_recipients(void **state)
                                   "DROP TABLE original_rcpt; DROP INDEX original_created; "
                                   "DROP TABLE original_totals; DROP TRIGGER original_totals_add; "
                                   "DROP TRIGGER original_totals_del; DROP TABLE transfer; "
-                                  "PRAGMA user_version = 7;",
+                                  "DROP TABLE asset_search; DROP TABLE risk; "
+                                  "DROP TABLE asset_event; DROP TABLE asset_class; "
+                                  "DROP TABLE asset; PRAGMA user_version = 7;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
