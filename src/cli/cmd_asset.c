@@ -102,6 +102,19 @@ asset_json(const struct mamori_policy *p, const struct mamori_store_asset *a, st
     mamori_json_object_end(j);
 }
 
+static void
+print_asset_json(const struct mamori_policy *p, const struct mamori_store_asset *a)
+{
+    struct mamori_buf b;
+    mamori_buf_init(&b, 1 << 20);
+    struct mamori_json j;
+    mamori_json_init(&j, &b, true);
+    asset_json(p, a, &j);
+    if (mamori_json_finish(&j) == 0)
+        printf("%s\n", b.data);
+    mamori_buf_done(&b);
+}
+
 struct session {
     struct mamori_policy *p;
     struct mamori_instance *inst;
@@ -187,7 +200,9 @@ cmd_asset_add(struct cli *c)
     mamori_asset_problems_init(&pr, s.a, 100);
     int r = mamori_asset_add(s.inst, s.p, &s.me, &as, &pr);
     rc = report_result(r, c->args[0], &pr, &s.me);
-    if (rc == 0) {
+    if (rc == 0 && c->json) {
+        print_asset_json(s.p, &as);
+    } else if (rc == 0) {
         char label[128];
         mamori_asset_label(s.p, &as, mamori_i18n_japanese(), label, sizeof(label));
         printf(_("asset %s registered: %s\n"), as.f[MAMORI_ASSET_ID], label);
@@ -219,7 +234,11 @@ change(struct cli *c, bool classify)
     rc = report_result(r, c->args[0], &pr, &s.me);
     if (rc == 0) {
         struct mamori_store_asset as;
-        if (mamori_store_asset_get(s.inst->store, c->args[0], s.a, &as) == 0) {
+        if (mamori_store_asset_get(s.inst->store, c->args[0], s.a, &as) < 0) {
+            /* changed, then gone (another writer): nothing more to show */
+        } else if (c->json) {
+            print_asset_json(s.p, &as);
+        } else {
             char label[128];
             mamori_asset_label(s.p, &as, mamori_i18n_japanese(), label, sizeof(label));
             printf(_("asset %s changed: %s\n"), c->args[0], label);
@@ -327,6 +346,11 @@ risk_json(struct mamori_json *j, const struct mamori_store_risk *k)
     mamori_json_kv_string(j, "state", k->state);
     mamori_json_kv_string(j, "accepted_by", k->accepted_by);
     mamori_json_kv_string(j, "accept_until", k->accept_until);
+    char today[16];
+    mamori_date_format(mamori_today(), today);
+    /* an acceptance past its date no longer covers the risk: review it */
+    mamori_json_kv_bool(j, "acceptance_expired",
+                        strcmp(k->state, "accepted") == 0 && strcmp(k->accept_until, today) < 0);
     mamori_json_kv_string(j, "review_due", k->review_due);
     mamori_json_kv_string(j, "created_by", k->created_by);
     mamori_json_object_end(j);

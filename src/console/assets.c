@@ -510,6 +510,13 @@ risk_rows(struct req *rq, struct mamori_html *h, const struct mamori_store_risk 
             MAMORI_HTML(h, " → ");
             mamori_html_text(h, k->accept_until);
             MAMORI_HTML(h, ")");
+            char today[16];
+            mamori_date_format(mamori_today(), today);
+            if (strcmp(k->accept_until, today) < 0) {
+                MAMORI_HTML(h, " <strong class=\"overdue\">");
+                mamori_html_text(h, T(rq, "acceptance expired: review"));
+                MAMORI_HTML(h, "</strong>");
+            }
         }
         MAMORI_HTML(h, "</td><td>");
         mamori_html_text(h, k->review_due);

@@ -89,6 +89,10 @@ check "the older scheme's 3 was mapped by the policy's aliases and counted" \
 M asset show OLD-00003 --json >"$T/a3.json"
 check "old level '3' / '機密性3' became 3B (examples/city/mamori.yaml aliases)" sh -c \
     "/usr/bin/python3 -c \"import json,sys; j=json.load(open('$T/a3.json')); c=j['asset']['conf']; assert c in ('3B','2','1'), c\""
+M asset show OLD-00007 --json >"$T/a7.json"
+M asset show OLD-00011 --json >"$T/a11.json"
+check "the city's own words map the old 3 onto 3A and 3C (the mapping file)" test \
+    "$(json "$T/a7.json" 'j["asset"]["conf"]') $(json "$T/a11.json" 'j["asset"]["conf"]')" = "3A 3C"
 M asset show OLD-00050 --json >"$T/a50.json"
 check "NEC special characters survive the CP932 import (①㈱Ⅲ№～)" sh -c \
     "grep -q '①㈱Ⅲ№～' '$T/a50.json'"

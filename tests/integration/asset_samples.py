@@ -25,6 +25,11 @@ def row(i, **over):
          "作成者": "台帳担当", "メモ": "①㈱Ⅲ№～" if i % 50 == 0 else ""}
     if i % 10 == 0:
         r["可用"], r["RTO"] = "2", str(4 + i % 20)
+    # the old scheme's 3, split by the city's own words onto 3A and 3C (the mapping file)
+    if i % 7 == 0:
+        r["機密"] = "3（特定個人情報）"
+    elif i % 11 == 0:
+        r["機密"] = "3（秘密文書）"
     if i % 97 == 0:
         r["メモ"] = "=HYPERLINK(\"http://example.invalid\")"
     r.update(over)
@@ -74,6 +79,10 @@ RTO = rto_hours
 見直し = review_due
 メモ = note
 作成者 = -
+
+[confidentiality]
+3（特定個人情報） = 3A
+3（秘密文書） = 3C
 
 [type]
 データ = information
