@@ -26,7 +26,9 @@
 #define MAMORI_CDR_MAX_TOTAL    ((size_t)1 << 30)     /* bytes unpacked, all levels */
 #define MAMORI_CDR_MAX_RATIO    200                   /* unpacked : packed, one member */
 #define MAMORI_CDR_MAX_REMOVALS 16
-#define MAMORI_CDR_MAX_MEMBERS  256 /* members reported one by one (all are counted) */
+#define MAMORI_CDR_MAX_MEMBERS  256  /* members reported one by one (all are counted) */
+#define MAMORI_CDR_MAX_PAGES    2000 /* pages of a PDF rebuilt from its rendering */
+#define MAMORI_CDR_PDF_DPI      150  /* the rendering's resolution */
 
 enum mamori_cdr_verdict { MAMORI_CDR_CLEAN, MAMORI_CDR_SANITIZED, MAMORI_CDR_BLOCKED };
 
@@ -41,7 +43,14 @@ struct mamori_cdr_options {
     size_t max_bytes, max_total;
     uint64_t max_pixels;
     unsigned max_depth, max_entries, max_ratio;
+    /* PDFs: rebuilt from their rendered pages (MuPDF; no text, fonts or vectors survive) or
+     * only cleaned structurally (qpdf; the text stays). */
+    bool pdf_clean_only;
+    unsigned pdf_dpi, max_pages;
 };
+struct mamori_policy;
+/* The options a policy asks for (sanitize.pdf, sanitize.pdf_dpi) over the defaults. */
+void mamori_cdr_options_from_policy(struct mamori_cdr_options *o, const struct mamori_policy *p);
 
 struct mamori_cdr_removal {
     const char *category; /* "macros", "external-relationships", "metadata", "formulas" ... */
@@ -88,8 +97,10 @@ struct mamori_file_job {
     struct mamori_cdr_options opts; /* limits and name rules; detect and password per run */
     void *magic;                    /* libmagic cookie, in the worker */
 };
-/* The request's head (then the file's bytes): the name and the password (or NULL). */
-int mamori_file_job_request(const char *name, const char *password, struct mamori_buf *out);
+/* The request's head (then the file's bytes): the name, the password (or NULL), and what the
+ * options (may be NULL: defaults) ask of PDFs. */
+int mamori_file_job_request(const char *name, const char *password,
+                            const struct mamori_cdr_options *o, struct mamori_buf *out);
 int mamori_file_job_init(void *job);
 /* Response: verdict (1 byte), report length (4 bytes, big-endian), report JSON, output name
  * length (2 bytes) and name, the file. */

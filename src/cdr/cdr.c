@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "mamori/policy.h"
 
 void
 mamori_cdr_options_default(struct mamori_cdr_options *o)
@@ -23,7 +24,16 @@ mamori_cdr_options_default(struct mamori_cdr_options *o)
         .max_depth = MAMORI_CDR_MAX_DEPTH,
         .max_entries = MAMORI_CDR_MAX_ENTRIES,
         .max_ratio = MAMORI_CDR_MAX_RATIO,
+        .pdf_dpi = MAMORI_CDR_PDF_DPI,
+        .max_pages = MAMORI_CDR_MAX_PAGES,
     };
+}
+
+void
+mamori_cdr_options_from_policy(struct mamori_cdr_options *o, const struct mamori_policy *p)
+{
+    o->pdf_clean_only = p->sanitize.pdf == MAMORI_PDF_CLEAN;
+    o->pdf_dpi = (unsigned)p->sanitize.pdf_dpi;
 }
 
 const char *
@@ -106,6 +116,12 @@ cdr_signature(const void *data, size_t n)
             return sigs[i].type;
     if (n >= 12 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0)
         return "image/webp";
+    if (n >= 4 && (memcmp(d, "II*\0", 4) == 0 || memcmp(d, "MM\0*", 4) == 0))
+        return "image/tiff";
+    /* "BM" is a common start of text too: a BMP also has a known info header size */
+    if (n >= 18 && d[0] == 'B' && d[1] == 'M' && d[15] == 0 && d[16] == 0 && d[17] == 0 &&
+        (d[14] == 12 || d[14] == 40 || d[14] == 52 || d[14] == 56 || d[14] == 108 || d[14] == 124))
+        return "image/bmp";
     if (n > 7 && d[2] == '-' && d[3] == 'l' && d[4] == 'h' && d[6] == '-') /* LHA "-lh5-" */
         return "application/x-lzh-compressed";
     return NULL;
@@ -152,6 +168,7 @@ static const char *
 family_of_extension(const char *ext)
 {
     static const char *const map[][2] = {
+        {"bmp", "bmp"},    {"dib", "bmp"},    {"tif", "tiff"},   {"tiff", "tiff"},
         {"pdf", "pdf"},    {"jpg", "jpeg"},   {"jpeg", "jpeg"},  {"jpe", "jpeg"},
         {"png", "png"},    {"gif", "gif"},    {"webp", "webp"},  {"docx", "ooxml"},
         {"docm", "ooxml"}, {"dotx", "ooxml"}, {"dotm", "ooxml"}, {"xlsx", "ooxml"},
@@ -180,6 +197,10 @@ family_of_type(const char *type, const void *data, size_t len)
         return "gif";
     if (strcmp(type, "image/webp") == 0)
         return "webp";
+    if (strcmp(type, "image/bmp") == 0 || strcmp(type, "image/x-ms-bmp") == 0)
+        return "bmp";
+    if (strcmp(type, "image/tiff") == 0)
+        return "tiff";
     if (strcmp(type, "application/zip") == 0 || strstr(type, "openxmlformats") ||
         strstr(type, "macroEnabled"))
         return cdr_zip_is_ooxml(data, len) ? "ooxml" : "zip";
@@ -299,8 +320,8 @@ cdr_rebuild(struct cdr *c, const char *name, const void *data, size_t len, struc
     if (strcmp(fam, "text") == 0)
         return cdr_text(c, name, data, len, p);
     if (strcmp(fam, "png") == 0 || strcmp(fam, "jpeg") == 0 || strcmp(fam, "gif") == 0 ||
-        strcmp(fam, "webp") == 0)
-        return cdr_image(c, type, data, len, p);
+        strcmp(fam, "webp") == 0 || strcmp(fam, "bmp") == 0 || strcmp(fam, "tiff") == 0)
+        return cdr_image(c, fam, data, len, p);
     if (strcmp(fam, "ooxml") == 0)
         return cdr_ooxml(c, data, len, p);
     if (strcmp(fam, "zip") == 0 || strcmp(fam, "7z") == 0 || strcmp(fam, "lzh") == 0 ||

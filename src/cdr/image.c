@@ -1,13 +1,17 @@
 /*
  * Images: decoded to pixels and encoded again, so nothing but pixels survives (EXIF with GPS,
  * XMP, comments, ICC profiles, trailing data such as a zip of a polyglot). libpng's simplified
- * API, TurboJPEG, giflib and libwebp: single-threaded, from memory, fit for the seccomp worker.
+ * API, TurboJPEG, giflib, libwebp and libtiff: single-threaded, from memory, fit for the
+ * seccomp worker. BMP is read here (uncompressed 1/4/8/24/32 bits, bit fields for 32): GIF,
+ * BMP and TIFF become PNG; a TIFF keeps its first page only.
  */
 #include <errno.h>
 #include <gif_lib.h>
 #include <png.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tiffio.h>
 #include <turbojpeg.h>
 #include <webp/decode.h>
 #include <webp/encode.h>
@@ -356,14 +360,240 @@ webp_in(struct cdr *c, struct part *p, const void *data, size_t len)
     return r;
 }
 
-int
-cdr_image(struct cdr *c, const char *type, const void *data, size_t len, struct part *p)
+/* ---- BMP ---------------------------------------------------------------------------------- */
+
+static uint32_t
+le32(const uint8_t *p)
 {
-    if (strcmp(type, "image/png") == 0)
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The shift and width of a bit field mask (for 32-bit BI_BITFIELDS pixels). */
+static void
+mask_shape(uint32_t m, int *shift, int *bits)
+{
+    *shift = 0, *bits = 0;
+    if (!m)
+        return;
+    while (!(m & 1))
+        m >>= 1, (*shift)++;
+    while (m & 1)
+        m >>= 1, (*bits)++;
+}
+
+static uint8_t
+field(uint32_t v, int shift, int bits)
+{
+    if (!bits)
+        return 0;
+    uint32_t x = (v >> shift) & ((bits >= 32 ? 0 : 1u << bits) - 1);
+    return bits >= 8 ? (uint8_t)(x >> (bits - 8)) : (uint8_t)(x * 255 / ((1u << bits) - 1));
+}
+
+static int
+bmp_in(struct cdr *c, struct part *p, const void *data, size_t len)
+{
+    const uint8_t *d = data;
+    if (len < 14 + 40)
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    uint32_t off = le32(d + 10), hs = le32(d + 14);
+    if (hs < 40 || hs > 124 || 14 + (size_t)hs > len)
+        return cdr_block(p, "unsupported-type",
+                         "この形式の BMP は扱えません / this kind of BMP is not supported");
+    int32_t w = (int32_t)le32(d + 18), h = (int32_t)le32(d + 22);
+    unsigned planes = d[26] | d[27] << 8, bpp = d[28] | d[29] << 8;
+    uint32_t comp = le32(d + 30), used = le32(d + 46);
+    bool top_down = h < 0;
+    uint64_t W = w > 0 ? (uint64_t)w : 0, H = h == INT32_MIN ? 0 : (uint64_t)(h < 0 ? -h : h);
+    int r = too_big(c, p, W, H);
+    if (r <= 0)
+        return r;
+    bool ok = planes == 1 && (bpp == 1 || bpp == 4 || bpp == 8 || bpp == 24 || bpp == 32) &&
+              (comp == 0 || (comp == 3 && bpp == 32));
+    if (!ok)
+        return cdr_block(p, "unsupported-type",
+                         "この形式の BMP（圧縮・16 ビット）は扱えません / this kind of BMP "
+                         "(compressed, 16-bit) is not supported");
+    uint32_t masks[3] = {0xff0000, 0xff00, 0xff};
+    if (comp == 3) {
+        size_t at = hs >= 52 ? 54 : 14 + 40; /* in the V2+ header, else after it */
+        if (at + 12 > len)
+            return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+        for (int i = 0; i < 3; i++)
+            masks[i] = le32(d + at + 4 * i);
+    }
+    uint8_t pal[256][3] = {{0}};
+    size_t colours = 0;
+    if (bpp <= 8) {
+        colours = used ? used : 1u << bpp;
+        size_t pal_at = 14 + (size_t)hs;
+        if (colours > 256 || pal_at + colours * 4 > len)
+            return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+        for (size_t i = 0; i < colours; i++)
+            for (int k = 0; k < 3; k++)
+                pal[i][k] = d[pal_at + i * 4 + 2 - k];
+    }
+    uint64_t stride = (W * bpp + 31) / 32 * 4;
+    if (off > len || stride * H > len - off)
+        return cdr_block(p, "malformed-image",
+                         "画像が壊れています（画素が足りません） / the image is malformed (pixels "
+                         "missing)");
+    uint8_t *px = mamori_arena_alloc(c->a, (size_t)(W * H * 3));
+    if (!px)
+        return -ENOMEM;
+    int sh[3], bits[3];
+    for (int k = 0; k < 3; k++)
+        mask_shape(masks[k], &sh[k], &bits[k]);
+    bool bad_index = false;
+    for (uint64_t y = 0; y < H; y++) {
+        const uint8_t *row = d + off + stride * (top_down ? y : H - 1 - y);
+        uint8_t *o = px + y * W * 3;
+        for (uint64_t x = 0; x < W; x++, o += 3) {
+            if (bpp <= 8) {
+                unsigned per = 8 / bpp, byte = row[x / per];
+                unsigned idx = (byte >> ((per - 1 - x % per) * bpp)) & ((1u << bpp) - 1);
+                if (idx >= colours) {
+                    bad_index = true;
+                    idx = 0;
+                }
+                memcpy(o, pal[idx], 3);
+            } else if (bpp == 24) {
+                o[0] = row[x * 3 + 2], o[1] = row[x * 3 + 1], o[2] = row[x * 3];
+            } else {
+                uint32_t v = le32(row + x * 4);
+                for (int k = 0; k < 3; k++)
+                    o[k] = field(v, sh[k], bits[k]);
+            }
+        }
+    }
+    if (bad_index)
+        return cdr_block(p, "malformed-image",
+                         "画像が壊れています（色番号が範囲外） / the image is malformed (colour "
+                         "index out of range)");
+    cdr_removed(c, p, "converted-to-png", 1);
+    return png_out(c, p, px, (uint32_t)W, (uint32_t)H, PNG_FORMAT_RGB);
+}
+
+/* ---- TIFF --------------------------------------------------------------------------------- */
+
+struct tiff_mem {
+    const uint8_t *d;
+    size_t n, pos;
+};
+
+static tmsize_t
+tiff_read(thandle_t h, void *buf, tmsize_t size)
+{
+    struct tiff_mem *m = h;
+    size_t k = size < 0 ? 0 : (size_t)size;
+    if (k > m->n - m->pos)
+        k = m->n - m->pos;
+    memcpy(buf, m->d + m->pos, k);
+    m->pos += k;
+    return (tmsize_t)k;
+}
+
+static tmsize_t
+tiff_write(thandle_t h, void *buf, tmsize_t size)
+{
+    (void)h, (void)buf, (void)size;
+    return -1;
+}
+
+static toff_t
+tiff_seek(thandle_t h, toff_t off, int whence)
+{
+    struct tiff_mem *m = h;
+    uint64_t base = whence == SEEK_CUR ? m->pos : whence == SEEK_END ? m->n : 0;
+    if (off > m->n || base + off > m->n)
+        return (toff_t)-1;
+    m->pos = (size_t)(base + off);
+    return m->pos;
+}
+
+static int
+tiff_close(thandle_t h)
+{
+    (void)h;
+    return 0;
+}
+
+static toff_t
+tiff_size(thandle_t h)
+{
+    return ((struct tiff_mem *)h)->n;
+}
+
+static int
+tiff_quiet(TIFF *t, void *user, const char *module, const char *fmt, va_list ap)
+{
+    (void)t, (void)user, (void)module, (void)fmt, (void)ap;
+    return 1; /* handled: nothing printed */
+}
+
+static int
+tiff_in(struct cdr *c, struct part *p, const void *data, size_t len)
+{
+    struct tiff_mem m = {data, len, 0};
+    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+    if (!opts)
+        return -ENOMEM;
+    TIFFOpenOptionsSetErrorHandlerExtR(opts, tiff_quiet, NULL);
+    TIFFOpenOptionsSetWarningHandlerExtR(opts, tiff_quiet, NULL);
+    TIFFOpenOptionsSetMaxSingleMemAlloc(opts, (tmsize_t)(c->o->max_pixels * 4 + (1 << 20)));
+    /* "rm": read, no memory mapping of the (already in memory) file */
+    TIFF *t = TIFFClientOpenExt("tiff", "rm", &m, tiff_read, tiff_write, tiff_seek, tiff_close,
+                                tiff_size, NULL, NULL, opts);
+    TIFFOpenOptionsFree(opts);
+    if (!t)
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    uint32_t w = 0, h = 0;
+    TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
+    TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h);
+    int r = too_big(c, p, w, h);
+    if (r <= 0) {
+        TIFFClose(t);
+        return r;
+    }
+    uint32_t *raster = mamori_arena_alloc(c->a, (size_t)w * h * 4);
+    if (!raster) {
+        TIFFClose(t);
+        return -ENOMEM;
+    }
+    if (!TIFFReadRGBAImageOriented(t, w, h, raster, ORIENTATION_TOPLEFT, 0)) {
+        TIFFClose(t);
+        return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
+    }
+    /* later pages are dropped (counted) */
+    int64_t pages = 1;
+    while (pages < 10000 && TIFFReadDirectory(t))
+        pages++;
+    TIFFClose(t);
+    /* ABGR words in host order → RGBA bytes */
+    uint8_t *px = (uint8_t *)raster;
+    for (size_t i = 0; i < (size_t)w * h; i++) {
+        uint32_t v = raster[i];
+        px[i * 4] = (uint8_t)TIFFGetR(v), px[i * 4 + 1] = (uint8_t)TIFFGetG(v);
+        px[i * 4 + 2] = (uint8_t)TIFFGetB(v), px[i * 4 + 3] = (uint8_t)TIFFGetA(v);
+    }
+    cdr_removed(c, p, "converted-to-png", 1);
+    if (pages > 1)
+        cdr_removed(c, p, "pages", pages - 1);
+    return png_out(c, p, px, w, h, PNG_FORMAT_RGBA);
+}
+
+int
+cdr_image(struct cdr *c, const char *family, const void *data, size_t len, struct part *p)
+{
+    if (strcmp(family, "png") == 0)
         return png_in(c, p, data, len);
-    if (strcmp(type, "image/jpeg") == 0)
+    if (strcmp(family, "jpeg") == 0)
         return jpeg_in(c, p, data, len);
-    if (strcmp(type, "image/gif") == 0)
+    if (strcmp(family, "gif") == 0)
         return gif_in(c, p, data, len);
+    if (strcmp(family, "bmp") == 0)
+        return bmp_in(c, p, data, len);
+    if (strcmp(family, "tiff") == 0)
+        return tiff_in(c, p, data, len);
     return webp_in(c, p, data, len);
 }

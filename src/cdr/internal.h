@@ -37,9 +37,12 @@ int cdr_rebuild(struct cdr *c, const char *name, const void *data, size_t len, s
 
 /* Handlers: each fills p (out in c->a) or blocks it. */
 int cdr_text(struct cdr *c, const char *name, const void *data, size_t len, struct part *p);
-int cdr_image(struct cdr *c, const char *type, const void *data, size_t len, struct part *p);
+/* family: "png", "jpeg", "gif", "webp", "bmp", "tiff" */
+int cdr_image(struct cdr *c, const char *family, const void *data, size_t len, struct part *p);
 int cdr_ooxml(struct cdr *c, const void *data, size_t len, struct part *p);
 int cdr_pdf(struct cdr *c, const void *data, size_t len, struct part *p);
+/* A structurally cleaned PDF rebuilt from its rendered pages (pdf_render.c). */
+int cdr_pdf_render(struct cdr *c, const void *data, size_t len, struct part *p);
 int cdr_archive(struct cdr *c, const char *type, const void *data, size_t len, struct part *p);
 /* Is this zip an Office Open XML package ([Content_Types].xml at its root)? */
 bool cdr_zip_is_ooxml(const void *data, size_t len);

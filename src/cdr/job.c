@@ -32,7 +32,8 @@ mamori_file_job_init(void *ctx)
 }
 
 int
-mamori_file_job_request(const char *name, const char *password, struct mamori_buf *out)
+mamori_file_job_request(const char *name, const char *password, const struct mamori_cdr_options *o,
+                        struct mamori_buf *out)
 {
     size_t nl = strlen(name), pl = password ? strlen(password) : 0;
     if (nl > 0xffff || pl > 0xffff)
@@ -48,6 +49,12 @@ mamori_file_job_request(const char *name, const char *password, struct mamori_bu
         r = mamori_buf_append(out, b, 2);
     if (r == 0 && pl)
         r = mamori_buf_append(out, password, pl);
+    /* what the policy asks of PDFs: this request's, whatever the worker started with */
+    unsigned dpi = o && o->pdf_dpi ? o->pdf_dpi : MAMORI_CDR_PDF_DPI;
+    unsigned char f[3] = {(unsigned char)(o && o->pdf_clean_only), (unsigned char)(dpi >> 8),
+                          (unsigned char)dpi};
+    if (r == 0)
+        r = mamori_buf_append(out, f, 3);
     return r;
 }
 
@@ -62,8 +69,12 @@ mamori_file_job_run(void *ctx, const char *req, size_t len, struct mamori_buf *r
     if (len < 5 + nl)
         return MAMORI_E_SYNTAX;
     size_t pl = (size_t)d[3 + nl] << 8 | d[4 + nl];
-    size_t head = 5 + nl + pl;
+    size_t head = 5 + nl + pl + 3;
     if (len < head)
+        return MAMORI_E_SYNTAX;
+    const unsigned char *f = d + 5 + nl + pl;
+    unsigned dpi = (unsigned)f[1] << 8 | f[2];
+    if (f[0] > 1 || dpi < 50 || dpi > 600)
         return MAMORI_E_SYNTAX;
     char name[0x10000], password[0x10000];
     memcpy(name, req + 3, nl);
@@ -76,6 +87,8 @@ mamori_file_job_run(void *ctx, const char *req, size_t len, struct mamori_buf *r
         o.detect_ctx = j->magic;
     }
     o.password = pl ? password : NULL;
+    o.pdf_clean_only = f[0] == 1;
+    o.pdf_dpi = dpi;
     struct mamori_cdr_result *res;
     int r = mamori_cdr_sanitize(name, req + head, len - head, &o, &res);
     memset(password, 0, sizeof(password));

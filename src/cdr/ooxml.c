@@ -414,7 +414,8 @@ cdr_ooxml(struct cdr *c, const void *data, size_t len, struct part *p)
         if (strcmp(type, "image/jpeg") != 0 && strcmp(type, "image/png") != 0)
             continue;
         struct part mp = {.verdict = MAMORI_CDR_CLEAN};
-        r = cdr_image(c, type, e[i].data, e[i].len, &mp);
+        r = cdr_image(c, strcmp(type, "image/jpeg") == 0 ? "jpeg" : "png", e[i].data, e[i].len,
+                      &mp);
         if (r < 0)
             return r;
         if (mp.verdict == MAMORI_CDR_BLOCKED) {

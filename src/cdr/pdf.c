@@ -4,8 +4,9 @@
  * (name tree, /JS), actions other than a jump inside the document (launch, URI, submit/import
  * form, GoToR/GoToE, rendition, movie, sound ...), embedded files (/EmbeddedFiles, /EF, file
  * attachment annotations) and XFA forms; then qpdf writes the file again, keeping only what is
- * still reachable. The page content stays as it was: rendering pages to a new image PDF (MuPDF)
- * is the stronger form, still to come.
+ * still reachable. The page content stays as it was; unless the policy asks for cleaning only
+ * (sanitize.pdf: clean), the cleaned file is then rebuilt from its rendered pages
+ * (pdf_render.c).
  */
 #include <errno.h>
 #include <qpdf/qpdf-c.h>
@@ -226,5 +227,11 @@ cdr_pdf(struct cdr *c, const void *data, size_t len, struct part *p)
     p->type = "application/pdf";
     p->ext = "pdf";
     qpdf_cleanup(&q);
-    return 0;
+    if (c->o->pdf_clean_only)
+        return 0;
+    /* the stronger form: only the look of the cleaned pages crosses */
+    const char *cleaned = p->out;
+    p->out = NULL;
+    p->out_len = 0;
+    return cdr_pdf_render(c, cleaned, olen, p);
 }

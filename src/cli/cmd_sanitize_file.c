@@ -43,7 +43,8 @@ record(struct cli *c, struct mamori_instance *inst, const char *in,
 }
 
 static int
-sanitize_one(struct cli *c, const char *in, const char *password, struct mamori_worker_pool *pool,
+sanitize_one(struct cli *c, const char *in, const char *password,
+             const struct mamori_cdr_options *opts, struct mamori_worker_pool *pool,
              struct mamori_instance *inst, struct mamori_json *report, bool *blocked)
 {
     int started = mamori_worker_pool_start(pool);
@@ -66,7 +67,7 @@ sanitize_one(struct cli *c, const char *in, const char *password, struct mamori_
     mamori_buf_init(&head, 1 << 18);
     mamori_buf_init(&resp, MAMORI_FRAME_MAX);
     const char *slash = strrchr(in, '/');
-    r = mamori_file_job_request(slash ? slash + 1 : in, password, &head);
+    r = mamori_file_job_request(slash ? slash + 1 : in, password, opts, &head);
     struct mamori_span parts[2] = {{head.data, head.len}, {data, len}};
     if (r == 0)
         r = mamori_worker_pool_runv(pool, parts, 2, &resp);
@@ -168,6 +169,16 @@ cmd_sanitize_file(struct cli *c)
     }
     struct mamori_file_job job = {0};
     mamori_cdr_options_default(&job.opts);
+    /* the policy's choices per type (sanitize.pdf ...): --policy, the instance's, or the
+     * example city's */
+    struct mamori_policy *pol = NULL;
+    if ((rc = cli_load_policy(c, &pol, NULL))) {
+        free(password);
+        mamori_instance_close(inst);
+        return rc;
+    }
+    mamori_cdr_options_from_policy(&job.opts, pol);
+    mamori_policy_free(pol);
     struct mamori_worker_pool *pool;
     struct mamori_worker_options wo = {.timeout_ms = 120000};
     if (mamori_worker_pool_new(mamori_file_job_run, mamori_file_job_init, &job, &wo, &pool) < 0) {
@@ -184,7 +195,8 @@ cmd_sanitize_file(struct cli *c)
         mamori_json_array_begin(&j);
     int worst = 0;
     for (int i = 0; i < c->n_args; i++) {
-        int r = sanitize_one(c, c->args[i], password, pool, inst, c->report ? &j : NULL, &blocked);
+        int r = sanitize_one(c, c->args[i], password, &job.opts, pool, inst, c->report ? &j : NULL,
+                             &blocked);
         if (r == EX_TEMPFAIL || (r && worst != EX_TEMPFAIL))
             worst = r;
         if (many && c->n_args > 20 && (i + 1) % 100 == 0)

@@ -47,9 +47,10 @@ static const struct cli_command commands[] = {
      N_("convert internet mail to text (メール無害化); standard input and output without files"),
      cmd_sanitize_mail},
     {"sanitize file", 1, 100000,
-     OPT_OUTPUT | OPT_OUT_DIR | OPT_REPORT | OPT_PASSWORD_FILE | OPT_STRICT | OPT_RECORD | OPT_AS,
+     OPT_OUTPUT | OPT_OUT_DIR | OPT_REPORT | OPT_PASSWORD_FILE | OPT_STRICT | OPT_RECORD | OPT_AS |
+         OPT_POLICY,
      "sanitize file IN... (-o OUT | --out-dir DIR) [--report FILE.json] [--password-file F] "
-     "[--strict] [--record [--as USER]]",
+     "[--strict] [--record [--as USER]] [--policy FILE]",
      N_("disarm and rebuild files (ファイル無害化): images, Office documents, text and CSV, "
         "archives; other types are blocked"),
      cmd_sanitize_file},

@@ -69,9 +69,11 @@ sanitize_upload(struct req *rq, const struct mamori_store_person *me, struct upl
     mamori_buf_init(&resp, MAMORI_FRAME_MAX);
     size_t slot;
     int r = slot_borrow(c, &slot);
+    struct mamori_cdr_options opts = c->job.opts;
+    mamori_cdr_options_from_policy(&opts, rq->pol); /* the policy as it is now (SIGHUP) */
     if (r == 0)
         r = mamori_file_job_request(u->name, rq->password_field[0] ? rq->password_field : NULL,
-                                    &head);
+                                    &opts, &head);
     struct mamori_span parts[2] = {{head.data, head.len},
                                    {u->data.data ? u->data.data : "", u->data.len}};
     if (r == 0)

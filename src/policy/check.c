@@ -354,6 +354,8 @@ check_classification(struct checker *c)
 static void
 apply_defaults(struct mamori_policy *p)
 {
+    if (!p->sanitize.pdf_dpi)
+        p->sanitize.pdf_dpi = 150;
     if (!p->assets.review_months)
         p->assets.review_months = 12;
     if (!p->assets.risk_review_months)

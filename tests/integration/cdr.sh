@@ -13,11 +13,33 @@ SRC=$2
 T=$(mktemp -d "${TMPDIR:-/tmp}/mamori-cdr-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 PY=/usr/bin/python3 # Debian's, with python3-docx and python3-openpyxl
-for p in "$PY" vips vipsheader exiftool zip file qpdf pdftotext; do
+for p in "$PY" vips vipsheader exiftool zip file qpdf pdftotext pdftoppm pdffonts pdfinfo; do
     command -v "$p" >/dev/null || { not_ok "$p is not installed (scripts/install-deps)"; tap_end; exit 1; }
 done
 mkdir -p "$T/in" "$T/out" "$T/out2"
 "$PY" "$SRC/tests/integration/cdr_samples.py" "$T/in" || not_ok "the samples are made"
+# BMP and TIFF, made by other tools: a 24-bit and a 32-bit BMP (ImageMagick), a TIFF with an
+# author (vips, exiftool), a two-page TIFF; and two hand-made bad BMPs.
+vips gaussnoise "$T/src.png" 120 80 >/dev/null 2>&1
+convert "$T/src.png" -type TrueColor "$T/in/scan24.bmp"
+convert "$T/src.png" -alpha on -define bmp:format=bmp4 "$T/in/scan32.bmp"
+vips copy "$T/src.png" "$T/in/fax.tif"
+exiftool -q -overwrite_original -Artist="Kojin Jouhou" "$T/in/fax.tif"
+convert "$T/src.png" "$T/src.png" -compress lzw "$T/in/pages.tif"
+"$PY" - "$T/in" <<'EOF'
+import struct, sys
+d = sys.argv[1]
+def bmp(w, h, bpp, colours, pixels, claimed=None):
+    pal = b"".join(bytes((i, i, i, 0)) for i in range(colours))
+    info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, bpp, 0, len(pixels), 2835, 2835, colours, 0)
+    off = 14 + 40 + len(pal)
+    size = claimed or off + len(pixels)
+    return b"BM" + struct.pack("<IHHI", size, 0, 0, off) + info + pal + pixels
+# an 8-bit BMP whose pixels name colour 200 of a 4-colour palette
+open(f"{d}/badindex.bmp", "wb").write(bmp(4, 2, 8, 4, bytes([0, 1, 2, 200]) * 2))
+# a BMP that claims 1000 x 1000 pixels and carries 8 bytes
+open(f"{d}/short.bmp", "wb").write(bmp(4, 2, 24, 0, b"\0" * 8)[:18] + struct.pack("<ii", 1000, 1000) + bmp(4, 2, 24, 0, b"\0" * 8)[26:])
+EOF
 
 "$MAMORI" sanitize file "$T"/in/* --out-dir "$T/out" --report "$T/report.json" 2>"$T/stderr"
 rc=$?
@@ -104,11 +126,57 @@ check "a double extension (請求書.pdf.exe): blocked" verdict 請求書.pdf.ex
 check "a JPEG named .pdf: blocked (type mismatch)" verdict scan.pdf blocked name-type-mismatch
 check "a PDF with JavaScript, OpenAction, a launch action, a URI and an embedded file: sanitized" \
     verdict real.pdf sanitized - javascript open-actions launch-actions external-links embedded-files
-check "... pdftotext still reads its text" sh -c "pdftotext '$T/out/real.pdf' - | grep -q 'Mitsumori 2026'"
+check "... and rebuilt from its rendered pages (the default, sanitize.pdf: rebuild)" \
+    verdict real.pdf sanitized - rebuilt-from-pages
+check "... the same number of pages, no text layer and no fonts left (pdfinfo, pdftotext, pdffonts)" sh -c \
+    "test \"\$(pdfinfo '$T/in/real.pdf' | awk '/^Pages:/ {print \$2}')\" = \"\$(pdfinfo '$T/out/real.pdf' | awk '/^Pages:/ {print \$2}')\" &&
+     test -z \"\$(pdftotext '$T/out/real.pdf' - | tr -d '[:space:]')\" &&
+     test \"\$(pdffonts '$T/out/real.pdf' | wc -l)\" -eq 2"
+pdftoppm -r 50 -gray -singlefile "$T/in/real.pdf" "$T/orig" 2>/dev/null
+pdftoppm -r 50 -gray -singlefile "$T/out/real.pdf" "$T/rebuilt" 2>/dev/null
+check "... and it looks like the original (poppler renders both; mean difference under 3%)" "$PY" -c '
+import sys
+def pgm(path):
+    b = open(path, "rb").read()
+    parts, i = [], 0
+    while len(parts) < 4:  # P5, width, height, maxval
+        while b[i:i+1].isspace(): i += 1
+        j = i
+        while not b[j:j+1].isspace(): j += 1
+        parts.append(b[i:j]); i = j
+    w, h = int(parts[1]), int(parts[2])
+    return w, h, b[i + 1:i + 1 + w * h]
+w1, h1, a = pgm(sys.argv[1]); w2, h2, b = pgm(sys.argv[2])
+assert abs(w1 - w2) <= 1 and abs(h1 - h2) <= 1, (w1, h1, w2, h2)
+n = min(len(a), len(b))
+diff = sum(abs(a[k] - b[k]) for k in range(n)) / n / 255
+dark = sum(1 for k in range(n) if b[k] < 128)
+assert diff < 0.03 and dark > 50, (diff, dark)
+' "$T/orig.pgm" "$T/rebuilt.pgm"
 check "... nothing that acts is left in it (qpdf's view of every object)" sh -c \
-    "qpdf --qdf --object-streams=disable '$T/out/real.pdf' '$T/real.qdf' && ! grep -a -E '/JavaScript|/JS|/Launch|/EmbeddedFile|/OpenAction|/AA|evil.example' '$T/real.qdf'"
+    "qpdf --qdf --object-streams=disable '$T/out/real.pdf' '$T/real.qdf' && ! grep -a -E '/JavaScript|/JS|/Launch|/EmbeddedFile|/OpenAction|/AA|/URI|evil.example' '$T/real.qdf'"
+# sanitize.pdf: clean keeps the text (structural cleaning only)
+sed 's/^sanitize:$/sanitize:\n  pdf: clean/' "$SRC/examples/city/mamori.yaml" >"$T/clean-pdf.yaml"
+"$MAMORI" sanitize file "$T/in/real.pdf" -o "$T/clean.pdf" --policy "$T/clean-pdf.yaml" \
+    --report "$T/clean.json" 2>/dev/null
+check "with sanitize.pdf: clean the PDF is only cleaned: pdftotext still reads its text" sh -c \
+    "grep -q '^  pdf: clean' '$T/clean-pdf.yaml' && pdftotext '$T/clean.pdf' - | grep -q 'Mitsumori 2026' && ! grep -q rebuilt-from-pages '$T/clean.json'"
+check "... and nothing that acts is left in it" sh -c \
+    "qpdf --qdf --object-streams=disable '$T/clean.pdf' '$T/clean.qdf' && ! grep -a -E '/JavaScript|/JS|/Launch|/EmbeddedFile|/OpenAction|/AA|evil.example' '$T/clean.qdf'"
 check "a password-protected zip without the password: blocked, encrypted" verdict ppap.zip blocked encrypted
 check "an empty file: blocked" verdict empty.txt blocked empty
+check "24-bit and 32-bit BMPs become PNGs" verdict scan24.bmp sanitized - converted-to-png
+check "... with exactly the source's pixels (ImageMagick compares)" sh -c \
+    "test \"\$(compare -metric AE '$T/src.png' '$T/out/scan24.png' null: 2>&1)\" = 0 &&
+     test \"\$(compare -metric AE '$T/src.png' '$T/out/scan32.png' null: 2>&1)\" = 0 &&
+     test \"\$(file -b --mime-type '$T/out/scan32.png')\" = image/png"
+check "a TIFF becomes a PNG with its pixels and without its author" sh -c \
+    "test \"\$(compare -metric AE '$T/src.png' '$T/out/fax.png' null: 2>&1)\" = 0 &&
+     ! exiftool -s -Artist '$T/out/fax.png' | grep -q Kojin"
+check "a two-page TIFF keeps its first page; the other is counted as removed" \
+    verdict pages.tif sanitized - converted-to-png pages
+check "a BMP naming a colour its palette lacks: blocked" verdict badindex.bmp blocked malformed-image
+check "a BMP claiming more pixels than it carries: blocked" verdict short.bmp blocked malformed-image
 
 # With the password (PPAP), the zip is opened and its members sanitized.
 printf 'himitsu\n' >"$T/pw"
@@ -128,10 +196,11 @@ check "no -o and no --out-dir is a usage error (64)" test $? -eq 64
 
 # Every output, sanitized again: nothing left to remove.
 "$MAMORI" sanitize file "$T"/out/* --out-dir "$T/out2" --report "$T/report2.json" 2>/dev/null
-check "a second pass finds every output clean" "$PY" -c '
+check "a second pass finds every output clean (a PDF is rebuilt from its pages every time, nothing else)" "$PY" -c '
 import json, sys
 bad = [(e["input"], e["result"]["verdict"], e["result"]["removed"]) for e in json.load(open(sys.argv[1]))
-       if e["result"]["verdict"] != "clean"]
+       if e["result"]["verdict"] != "clean"
+       and not (e["input"].endswith(".pdf") and list(e["result"]["removed"]) == ["rebuilt-from-pages"])]
 assert not bad, bad' "$T/report2.json"
 
 # Debian's clamav-testfiles: programs and documents carrying the ClamAV test signature.
