@@ -277,13 +277,17 @@ enum mamori_transfer_rule { MAMORI_TRANSFER_APPROVAL, MAMORI_TRANSFER_DIRECT };
 /* How a PDF crosses: rebuilt from its rendered pages (default for the LGWAN zone) or cleaned
  * of what acts while keeping its text. */
 enum mamori_pdf_rule { MAMORI_PDF_REBUILD, MAMORI_PDF_CLEAN };
+/* Legacy Office (doc, xls, ppt) and RTF: converted to PDF by LibreOffice (then rebuilt), or
+ * blocked. */
+enum mamori_legacy_office_rule { MAMORI_LEGACY_OFFICE_CONVERT, MAMORI_LEGACY_OFFICE_BLOCK };
 
 struct mamori_sanitize {
-    int64_t release;  /* enum mamori_release_method */
-    int64_t transfer; /* enum mamori_transfer_rule: approval (file.release) or direct */
-    int64_t pdf;      /* enum mamori_pdf_rule */
-    int64_t pdf_dpi;  /* rendering resolution of a rebuild; default 150 */
-    int64_t url_mode; /* enum mamori_url_mode */
+    int64_t release;       /* enum mamori_release_method */
+    int64_t transfer;      /* enum mamori_transfer_rule: approval (file.release) or direct */
+    int64_t pdf;           /* enum mamori_pdf_rule */
+    int64_t pdf_dpi;       /* rendering resolution of a rebuild; default 150 */
+    int64_t legacy_office; /* enum mamori_legacy_office_rule */
+    int64_t url_mode;      /* enum mamori_url_mode */
     int64_t mailto_mode;
     struct mamori_limits limits;
     struct mamori_sender_rule *senders;

@@ -330,8 +330,9 @@ cdr_rebuild(struct cdr *c, const char *name, const void *data, size_t len, struc
     if (strcmp(fam, "pdf") == 0)
         return cdr_pdf(c, data, len, p);
     return cdr_block(p, "no-converter",
-                     "旧形式の Office 文書・RTF の変換はこの版ではまだ使えません / legacy Office "
-                     "and RTF conversion is not available in this version");
+                     "旧形式の Office 文書・RTF は PDF に変換したものだけを受け渡します。変換されて"
+                     "いません / legacy Office and RTF cross only as a converted PDF; this one was "
+                     "not converted");
 }
 
 int

@@ -420,7 +420,7 @@ bmp_in(struct cdr *c, struct part *p, const void *data, size_t len)
         if (at + 12 > len)
             return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
         for (int i = 0; i < 3; i++)
-            masks[i] = le32(d + at + 4 * i);
+            masks[i] = le32(d + at + (size_t)4 * (size_t)i);
     }
     uint8_t pal[256][3] = {{0}};
     size_t colours = 0;

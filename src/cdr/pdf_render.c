@@ -67,6 +67,7 @@ jpeg_image(fz_context *ctx, fz_pixmap *pix)
         fz_drop_buffer(ctx, buf);
         tjFree(jpg);
     }
+    /* cppcheck-suppress unknownMacro ; MuPDF's exception macros */
     fz_catch(ctx) fz_rethrow(ctx);
     return img;
 }

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "mamori/cdr.h"
+#include "mamori/convert.h"
 #include "mamori/gateway.h"
 #include "mamori/sandbox.h"
 
@@ -44,8 +45,9 @@ record(struct cli *c, struct mamori_instance *inst, const char *in,
 
 static int
 sanitize_one(struct cli *c, const char *in, const char *password,
-             const struct mamori_cdr_options *opts, struct mamori_worker_pool *pool,
-             struct mamori_instance *inst, struct mamori_json *report, bool *blocked)
+             const struct mamori_cdr_options *opts, const struct mamori_policy *pol,
+             struct mamori_worker_pool *pool, struct mamori_instance *inst,
+             struct mamori_json *report, bool *blocked)
 {
     int started = mamori_worker_pool_start(pool);
     if (started < 0) {
@@ -67,7 +69,29 @@ sanitize_one(struct cli *c, const char *in, const char *password,
     mamori_buf_init(&head, 1 << 18);
     mamori_buf_init(&resp, MAMORI_FRAME_MAX);
     const char *slash = strrchr(in, '/');
-    r = mamori_file_job_request(slash ? slash + 1 : in, password, opts, &head);
+    const char *name = slash ? slash + 1 : in;
+    /* legacy Office and RTF: LibreOffice makes a PDF first, in its own sandbox */
+    const char *kind = mamori_convert_kind(data, len), *not_converted = NULL;
+    char *pdf = NULL, *pdf_name = NULL;
+    size_t pdf_len = 0;
+    uint8_t orig_hash[32];
+    mamori_sha256(data, len, orig_hash);
+    int conv =
+        mamori_convert_prepare(pol, name, data, len, &pdf, &pdf_len, &pdf_name, &not_converted);
+    if (conv < 0) {
+        free(data);
+        mamori_buf_done(&head);
+        mamori_buf_done(&resp);
+        cli_error(_("cannot sanitize %s now: %s"), in, mamori_strerror(conv));
+        return EX_TEMPFAIL;
+    }
+    if (conv == 1) {
+        free(data);
+        data = pdf;
+        len = pdf_len;
+        name = pdf_name;
+    }
+    r = mamori_file_job_request(name, password, opts, &head);
     struct mamori_span parts[2] = {{head.data, head.len}, {data, len}};
     if (r == 0)
         r = mamori_worker_pool_runv(pool, parts, 2, &resp);
@@ -109,11 +133,35 @@ sanitize_one(struct cli *c, const char *in, const char *password,
         }
     }
     if (rc == 0) {
-        fprintf(stderr, "%s: %s%s%s\n", in, mamori_cdr_verdict_id(rp.verdict), out ? " → " : "",
-                out ? out : "");
+        fprintf(stderr, "%s: %s%s%s%s\n", in, mamori_cdr_verdict_id(rp.verdict), out ? " → " : "",
+                out ? out : "", conv == 1 ? _(" (converted to PDF by LibreOffice first)") : "");
+        if (kind && conv == 0 && not_converted)
+            fprintf(stderr, _("%s: not converted to PDF: %s\n"), in,
+                    strcmp(not_converted, "policy") == 0 ? _("the policy blocks legacy Office "
+                                                             "and RTF (sanitize.legacy_office)")
+                    : strcmp(not_converted, "no-converter") == 0
+                        ? _("LibreOffice is not installed (or MAMORI_SOFFICE names no program)")
+                    : strcmp(not_converted, "no-isolation") == 0
+                        ? _("no network namespace could be made for the converter")
+                    : strcmp(not_converted, "time-limit") == 0 ? _("the converter ran out of time")
+                                                               : _("the converter made no PDF"));
         if (report) {
             mamori_json_object_begin(report);
             mamori_json_kv_string(report, "input", in);
+            if (kind) {
+                char hex[72] = "sha256:";
+                mamori_hex(orig_hash, 32, hex + 7);
+                mamori_json_key(report, "conversion");
+                mamori_json_object_begin(report);
+                mamori_json_kv_string(report, "from", kind);
+                mamori_json_kv_string(report, "sha256", hex);
+                mamori_json_kv_bool(report, "converted", conv == 1);
+                if (conv == 1)
+                    mamori_json_kv_string(report, "by", "LibreOffice");
+                else
+                    mamori_json_kv_string(report, "why_not", not_converted ? not_converted : "");
+                mamori_json_object_end(report);
+            }
             mamori_json_key(report, "output");
             if (out)
                 mamori_json_string(report, out);
@@ -125,6 +173,7 @@ sanitize_one(struct cli *c, const char *in, const char *password,
         }
     }
     free(out);
+    free(pdf_name);
     mamori_buf_done(&resp);
     return rc;
 }
@@ -178,11 +227,11 @@ cmd_sanitize_file(struct cli *c)
         return rc;
     }
     mamori_cdr_options_from_policy(&job.opts, pol);
-    mamori_policy_free(pol);
     struct mamori_worker_pool *pool;
     struct mamori_worker_options wo = {.timeout_ms = 120000};
     if (mamori_worker_pool_new(mamori_file_job_run, mamori_file_job_init, &job, &wo, &pool) < 0) {
         free(password);
+        mamori_policy_free(pol);
         mamori_instance_close(inst);
         return EX_OSERR;
     }
@@ -195,8 +244,8 @@ cmd_sanitize_file(struct cli *c)
         mamori_json_array_begin(&j);
     int worst = 0;
     for (int i = 0; i < c->n_args; i++) {
-        int r = sanitize_one(c, c->args[i], password, &job.opts, pool, inst, c->report ? &j : NULL,
-                             &blocked);
+        int r = sanitize_one(c, c->args[i], password, &job.opts, pol, pool, inst,
+                             c->report ? &j : NULL, &blocked);
         if (r == EX_TEMPFAIL || (r && worst != EX_TEMPFAIL))
             worst = r;
         if (many && c->n_args > 20 && (i + 1) % 100 == 0)
@@ -208,6 +257,7 @@ cmd_sanitize_file(struct cli *c)
         worst = EX_TEMPFAIL;
     mamori_buf_done(&rb);
     mamori_worker_pool_free(pool);
+    mamori_policy_free(pol);
     if (password) {
         explicit_bzero(password, strlen(password));
         free(password);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "mamori/convert.h"
 #include "mamori/transfer.h"
 
 /* ---- the sandboxed workers ------------------------------------------------------------- */
@@ -67,23 +68,53 @@ sanitize_upload(struct req *rq, const struct mamori_store_person *me, struct upl
     struct mamori_buf head, resp;
     mamori_buf_init(&head, 1 << 18);
     mamori_buf_init(&resp, MAMORI_FRAME_MAX);
-    size_t slot;
-    int r = slot_borrow(c, &slot);
+    /* legacy Office and RTF: LibreOffice makes a PDF first, in its own sandbox (before a CDR
+     * slot is taken) */
+    const char *data = u->data.data ? u->data.data : "";
+    const char *kind = mamori_convert_kind(data, u->data.len), *not_converted = NULL;
+    char *pdf = NULL, *pdf_name = NULL;
+    size_t pdf_len = 0;
+    int r = mamori_convert_prepare(rq->pol, u->name, data, u->data.len, &pdf, &pdf_len, &pdf_name,
+                                   &not_converted);
+    bool converted = r == 1;
+    size_t slot = 0;
+    bool have_slot = false;
+    if (r >= 0 && (r = slot_borrow(c, &slot)) == 0)
+        have_slot = true;
     struct mamori_cdr_options opts = c->job.opts;
     mamori_cdr_options_from_policy(&opts, rq->pol); /* the policy as it is now (SIGHUP) */
     if (r == 0)
-        r = mamori_file_job_request(u->name, rq->password_field[0] ? rq->password_field : NULL,
-                                    &opts, &head);
+        r = mamori_file_job_request(converted ? pdf_name : u->name,
+                                    rq->password_field[0] ? rq->password_field : NULL, &opts,
+                                    &head);
     struct mamori_span parts[2] = {{head.data, head.len},
-                                   {u->data.data ? u->data.data : "", u->data.len}};
+                                   {converted ? pdf : data, converted ? pdf_len : u->data.len}};
     if (r == 0)
         r = mamori_worker_pool_runv(c->cdr[slot].pool, parts, 2, &resp);
-    slot_return(c, slot);
+    if (have_slot)
+        slot_return(c, slot);
+    free(pdf);
     struct mamori_file_reply rp = {0};
     if (r >= 0)
         r = mamori_file_job_reply_parse(resp.data ? resp.data : "", resp.len, &rp);
     if (r >= 0) {
         char *report = mamori_arena_strndup(rq->a, rp.report, rp.report_len);
+        if (kind && report) { /* the report says what LibreOffice did, or why it did not */
+            json_t *j = json_loads(report, 0, NULL);
+            if (j) {
+                json_object_set_new(j, "conversion",
+                                    json_pack("{s:s, s:b, s:s}", "from", kind, "converted",
+                                              converted, converted ? "by" : "why_not",
+                                              converted       ? "LibreOffice"
+                                              : not_converted ? not_converted
+                                                              : ""));
+                char *s = json_dumps(j, JSON_COMPACT);
+                if (s)
+                    report = mamori_arena_strdup(rq->a, s);
+                free(s);
+                json_decref(j);
+            }
+        }
         struct mamori_transfer_upload up = {
             .name = u->name,
             .data = u->data.data ? u->data.data : "",
@@ -107,6 +138,7 @@ sanitize_upload(struct req *rq, const struct mamori_store_person *me, struct upl
     }
     if (r < 0)
         o->failed = true;
+    free(pdf_name);
     mamori_buf_done(&head);
     mamori_buf_done(&resp);
 }

@@ -223,6 +223,103 @@ else
     not_ok "clamav-testfiles is installed (scripts/install-deps)"
 fi
 
+# Legacy Office and RTF: LibreOffice makes a PDF in its own sandbox (no network, nobody, a
+# throw-away directory), which is then rebuilt from its pages. Samples: an RTF written by hand
+# (with Japanese as \u escapes), a .doc and an .xls that LibreOffice makes from a docx and an
+# xlsx written by python-docx and openpyxl.
+if command -v soffice >/dev/null; then
+    mkdir -p "$T/legacy" "$T/legacy-out" "$T/lo"
+    printf '{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 IPAGothic;}}\\f0\\fs36 Keiyakusho \\u22865?\\u32004?\\u26360? 2026\\par}' \
+        >"$T/legacy/契約書.rtf"
+    "$PY" - "$T/lo" <<'EOF'
+import sys, docx, openpyxl
+d = docx.Document(); d.add_paragraph("Kyuu keishiki no bunsho 2026"); d.save(sys.argv[1] + "/old.docx")
+wb = openpyxl.Workbook(); wb.active["A1"] = "Kyuu hyou 2026"; wb.active["B2"] = 42; wb.save(sys.argv[1] + "/old.xlsx")
+EOF
+    (cd "$T/lo" && HOME="$T/lo" soffice --headless --norestore --convert-to doc old.docx >/dev/null 2>&1 &&
+        HOME="$T/lo" soffice --headless --norestore --convert-to xls old.xlsx >/dev/null 2>&1)
+    cp "$T/lo/old.doc" "$T/legacy/旧文書.doc" 2>/dev/null
+    cp "$T/lo/old.xls" "$T/legacy/旧表.xls" 2>/dev/null
+    check "the legacy samples are an OLE .doc, an OLE .xls and an RTF (file says so)" sh -c \
+        "file '$T/legacy/旧文書.doc' '$T/legacy/旧表.xls' | grep -c 'Composite Document File' | grep -qx 2 &&
+         file '$T/legacy/契約書.rtf' | grep -q 'Rich Text'"
+    "$MAMORI" sanitize file "$T"/legacy/* --out-dir "$T/legacy-out" --report "$T/legacy.json" 2>/dev/null
+    check "legacy Office and RTF: converted by LibreOffice, then rebuilt from their pages" "$PY" -c '
+import json, sys
+rep = json.load(open(sys.argv[1]))
+assert len(rep) == 3, rep
+for e in rep:
+    c, r = e["conversion"], e["result"]
+    assert c["converted"] and c["by"] == "LibreOffice", e
+    assert r["verdict"] == "sanitized" and r["removed"].get("rebuilt-from-pages", 0) >= 1, e
+    assert e["output"].endswith(".pdf"), e
+' "$T/legacy.json"
+    for f in 契約書 旧文書 旧表; do
+        pdftoppm -r 40 -gray -singlefile "$T/legacy-out/$f.pdf" "$T/legacy-$f" 2>/dev/null
+    done
+    check "... each PDF shows its document (dark pixels on the rendered page) with no text layer" "$PY" -c '
+import subprocess, sys
+for f in sys.argv[1:]:
+    b = open(f + ".pgm", "rb").read()
+    assert sum(1 for c in b[20:] if c < 128) > 30, f
+    pdf = f.replace("legacy-", "legacy-out/") + ".pdf"
+    t = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout
+    assert not t.strip(), (pdf, t)
+' "$T/legacy-契約書" "$T/legacy-旧文書" "$T/legacy-旧表"
+    sed 's/^sanitize:$/sanitize:\n  legacy_office: block/' "$SRC/examples/city/mamori.yaml" >"$T/block-legacy.yaml"
+    "$MAMORI" sanitize file "$T/legacy/旧文書.doc" -o "$T/x.pdf" --policy "$T/block-legacy.yaml" \
+        --report "$T/blocked-legacy.json" 2>/dev/null
+    check "with sanitize.legacy_office: block the .doc is blocked, and the report says the policy did it" "$PY" -c '
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert e["result"]["verdict"] == "blocked" and e["result"]["reason"] == "no-converter", e
+assert e["conversion"] == {"from": "doc", "sha256": e["conversion"]["sha256"], "converted": False, "why_not": "policy"}, e
+' "$T/blocked-legacy.json"
+    MAMORI_SOFFICE=/nonexistent/soffice "$MAMORI" sanitize file "$T/legacy/契約書.rtf" -o "$T/y.pdf" \
+        --report "$T/noconv.json" 2>/dev/null
+    check "without LibreOffice the RTF is blocked (why_not: no-converter), nothing written" sh -c \
+        "test ! -e '$T/y.pdf' && grep -q '\"why_not\": \"no-converter\"' '$T/noconv.json'"
+    # The converter's sandbox, seen from inside: a stand-in for soffice tries to reach a port
+    # the test listens on (loopback of the host) and writes its PDF only when it cannot.
+    FAKE=$(mktemp -d "${TMPDIR:-/tmp}/mamori-fake-soffice-XXXXXX")
+    chmod 755 "$FAKE"
+    cp "$T/in/real.pdf" "$FAKE/made.pdf" && chmod 644 "$FAKE/made.pdf"
+    PORT=$(free_port)
+    cat >"$FAKE/soffice" <<EOF
+#!/usr/bin/python3
+import os, shutil, socket, sys
+out = sys.argv[sys.argv.index("--outdir") + 1]
+try:
+    socket.create_connection(("127.0.0.1", $PORT), 2)
+    sys.exit(3)  # the network was reachable: no PDF
+except OSError:
+    pass
+if os.geteuid() == 0:
+    sys.exit(4)  # still root: no PDF
+shutil.copy("$FAKE/made.pdf", os.path.join(out, "input.pdf"))
+EOF
+    chmod 755 "$FAKE/soffice"
+    "$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5); s.settimeout(20)
+try:
+    c, _ = s.accept(); open(sys.argv[2], "w").write("connected")
+except socket.timeout:
+    pass
+' "$PORT" "$T/listener.out" &
+    LPID=$!
+    sleep 0.3
+    MAMORI_SOFFICE="$FAKE/soffice" "$MAMORI" sanitize file "$T/legacy/契約書.rtf" -o "$T/fake.pdf" \
+        --report "$T/fake.json" 2>/dev/null
+    check "the converter runs without network and not as root (a stand-in soffice could reach neither)" sh -c \
+        "test ! -e '$T/listener.out' && grep -q '\"converted\": true' '$T/fake.json'"
+    kill "$LPID" 2>/dev/null
+    rm -rf "$FAKE"
+else
+    not_ok "LibreOffice (soffice) is installed (scripts/install-deps)"
+fi
+
 # The audit log: --record writes each verdict before the output.
 "$MAMORI" init "$T/inst" >/dev/null 2>&1
 "$MAMORI" -C "$T/inst" sanitize file "$T/in/見積書.docm" --out-dir "$T/rec" --record --as tester 2>/dev/null
