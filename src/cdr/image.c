@@ -93,9 +93,31 @@ png_metadata(const uint8_t *d, size_t n)
     return count + (i < n);
 }
 
+/* Every chunk up to IEND lies within the file: libpng allocates a chunk's declared length
+ * before reading it, so a 16-byte lie would ask for gigabytes. */
+static bool
+png_chunks_fit(const uint8_t *d, size_t n)
+{
+    size_t i = 8;
+    while (i + 12 <= n) {
+        uint32_t len =
+            (uint32_t)d[i] << 24 | (uint32_t)d[i + 1] << 16 | (uint32_t)d[i + 2] << 8 | d[i + 3];
+        if (len > n - i - 12)
+            return false;
+        if (memcmp(d + i + 4, "IEND", 4) == 0)
+            return true;
+        i += 12 + (size_t)len;
+    }
+    return false;
+}
+
 static int
 png_in(struct cdr *c, struct part *p, const void *data, size_t len)
 {
+    if (!png_chunks_fit(data, len))
+        return cdr_block(p, "malformed-image",
+                         "画像が壊れています（チャンクの長さがファイルを超えています） / the image "
+                         "is malformed (a chunk is longer than the file)");
     png_image img = {.version = PNG_IMAGE_VERSION};
     if (!png_image_begin_read_from_memory(&img, data, len))
         return cdr_block(p, "malformed-image", "画像が壊れています / the image is malformed");
