@@ -280,6 +280,9 @@ enum mamori_pdf_rule { MAMORI_PDF_REBUILD, MAMORI_PDF_CLEAN };
 /* Legacy Office (doc, xls, ppt) and RTF: converted to PDF by LibreOffice (then rebuilt), or
  * blocked. */
 enum mamori_legacy_office_rule { MAMORI_LEGACY_OFFICE_CONVERT, MAMORI_LEGACY_OFFICE_BLOCK };
+/* A file whose name has a double extension or promises another type than its content: blocked,
+ * or only reported (a name with bidi controls is always blocked). */
+enum mamori_name_check_rule { MAMORI_NAME_CHECK_BLOCK, MAMORI_NAME_CHECK_REPORT };
 
 struct mamori_sanitize {
     int64_t release;       /* enum mamori_release_method */
@@ -287,6 +290,7 @@ struct mamori_sanitize {
     int64_t pdf;           /* enum mamori_pdf_rule */
     int64_t pdf_dpi;       /* rendering resolution of a rebuild; default 150 */
     int64_t legacy_office; /* enum mamori_legacy_office_rule */
+    int64_t name_checks;   /* enum mamori_name_check_rule */
     int64_t url_mode;      /* enum mamori_url_mode */
     int64_t mailto_mode;
     struct mamori_limits limits;

@@ -33,6 +33,8 @@ void
 mamori_cdr_options_from_policy(struct mamori_cdr_options *o, const struct mamori_policy *p)
 {
     o->pdf_clean_only = p->sanitize.pdf == MAMORI_PDF_CLEAN;
+    o->block_double_extension = o->block_type_mismatch =
+        p->sanitize.name_checks != MAMORI_NAME_CHECK_REPORT;
     o->pdf_dpi = (unsigned)p->sanitize.pdf_dpi;
 }
 

@@ -51,8 +51,12 @@ mamori_file_job_request(const char *name, const char *password, const struct mam
         r = mamori_buf_append(out, password, pl);
     /* what the policy asks of PDFs: this request's, whatever the worker started with */
     unsigned dpi = o && o->pdf_dpi ? o->pdf_dpi : MAMORI_CDR_PDF_DPI;
-    unsigned char f[3] = {(unsigned char)(o && o->pdf_clean_only), (unsigned char)(dpi >> 8),
-                          (unsigned char)dpi};
+    /* flags: 1 PDFs cleaned only, 2 a double extension reported only, 4 a type mismatch
+     * reported only */
+    unsigned flags = !o ? 0
+                        : (o->pdf_clean_only ? 1u : 0) | (o->block_double_extension ? 0 : 2u) |
+                              (o->block_type_mismatch ? 0 : 4u);
+    unsigned char f[3] = {(unsigned char)flags, (unsigned char)(dpi >> 8), (unsigned char)dpi};
     if (r == 0)
         r = mamori_buf_append(out, f, 3);
     return r;
@@ -74,7 +78,7 @@ mamori_file_job_run(void *ctx, const char *req, size_t len, struct mamori_buf *r
         return MAMORI_E_SYNTAX;
     const unsigned char *f = d + 5 + nl + pl;
     unsigned dpi = (unsigned)f[1] << 8 | f[2];
-    if (f[0] > 1 || dpi < 50 || dpi > 600)
+    if (f[0] > 7 || dpi < 50 || dpi > 600)
         return MAMORI_E_SYNTAX;
     char name[0x10000], password[0x10000];
     memcpy(name, req + 3, nl);
@@ -87,7 +91,9 @@ mamori_file_job_run(void *ctx, const char *req, size_t len, struct mamori_buf *r
         o.detect_ctx = j->magic;
     }
     o.password = pl ? password : NULL;
-    o.pdf_clean_only = f[0] == 1;
+    o.pdf_clean_only = f[0] & 1;
+    o.block_double_extension = !(f[0] & 2);
+    o.block_type_mismatch = !(f[0] & 4);
     o.pdf_dpi = dpi;
     struct mamori_cdr_result *res;
     int r = mamori_cdr_sanitize(name, req + head, len - head, &o, &res);

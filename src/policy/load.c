@@ -217,11 +217,14 @@ static const struct objdesc sender_desc =
 static const char *const transfer_rule_ids[] = {"approval", "direct", NULL};
 static const char *const pdf_rule_ids[] = {"rebuild", "clean", NULL};
 static const char *const legacy_office_ids[] = {"convert", "block", NULL};
+static const char *const name_check_ids[] = {"block", "report", NULL};
 static const struct field sanitize_fields[] = {
     {"pdf", F_ENUM, false, offsetof(struct mamori_sanitize, pdf), 0, pdf_rule_ids, 0, 0},
     {"pdf_dpi", F_INT, false, offsetof(struct mamori_sanitize, pdf_dpi), 0, NULL, 50, 300},
     {"legacy_office", F_ENUM, false, offsetof(struct mamori_sanitize, legacy_office), 0,
      legacy_office_ids, 0, 0},
+    {"name_checks", F_ENUM, false, offsetof(struct mamori_sanitize, name_checks), 0,
+     name_check_ids, 0, 0},
     {"transfer", F_ENUM, false, offsetof(struct mamori_sanitize, transfer), 0, transfer_rule_ids, 0,
      0},
     {"release", F_ENUM, false, offsetof(struct mamori_sanitize, release), 0,

@@ -64,6 +64,11 @@ check "docm with a macro, a remote template and a DDE field: sanitized" \
     verdict 見積書.docm sanitized - macros external-relationships field-codes
 check "... it becomes a docx that python-docx opens, with its text" sh -c \
     "$PY -c 'import docx,sys; d=docx.Document(sys.argv[1]); assert \"見積書の本文です。\" in [p.text for p in d.paragraphs]' '$T/out/見積書.docx'"
+if command -v soffice >/dev/null; then
+    mkdir -p "$T/lo-check"
+    check "... and LibreOffice, a second reader, opens the rebuilt docx and finds its text" sh -c \
+        "cd '$T/lo-check' && HOME='$T/lo-check' soffice --headless --norestore --convert-to txt:Text '$T/out/見積書.docx' --outdir '$T/lo-check' >/dev/null 2>&1 && grep -q '見積書の本文です。' '$T/lo-check/見積書.txt'"
+fi
 check "... with no vbaProject.bin, no external template, no DDE" sh -c \
     "$PY -c '
 import zipfile, sys
@@ -124,6 +129,11 @@ assert \"\\x27=HYPERLINK\" in t and \"\\x27@SUM\" in t and \",-500,\" in t, t
 check "an RTL-override name (invoice<U+202E>gpj.exe): blocked" verdict "$(printf 'invoice\342\200\256gpj.exe')" blocked name-bidi
 check "a double extension (請求書.pdf.exe): blocked" verdict 請求書.pdf.exe blocked name-double-extension
 check "a JPEG named .pdf: blocked (type mismatch)" verdict scan.pdf blocked name-type-mismatch
+sed 's/^sanitize:$/sanitize:\n  name_checks: report/' "$SRC/examples/city/mamori.yaml" >"$T/report-names.yaml"
+"$MAMORI" sanitize file "$T/in/scan.pdf" --out-dir "$T/names" --policy "$T/report-names.yaml" \
+    --report "$T/names.json" 2>/dev/null
+check "with sanitize.name_checks: report the same file is rebuilt as the JPEG it is, the finding reported" sh -c \
+    "test \"\$(file -b --mime-type '$T/names/scan.jpg')\" = image/jpeg && grep -q 'type-mismatch' '$T/names.json'"
 check "a PDF with JavaScript, OpenAction, a launch action, a URI and an embedded file: sanitized" \
     verdict real.pdf sanitized - javascript open-actions launch-actions external-links embedded-files
 check "... and rebuilt from its rendered pages (the default, sanitize.pdf: rebuild)" \
