@@ -78,13 +78,14 @@ remove_tree(const char *dir)
     rmdir(dir);
 }
 
-/* The child: isolate, then exec LibreOffice. Never returns. Exit 90 when isolation fails. */
+/* The child: isolate, then exec LibreOffice. Never returns. Exit 90 when isolation fails.
+ * Everything it needs was prepared before fork (the parent may have threads: only system
+ * calls here). */
 static void
-child(const char *dir, const char *input)
+child(const char *dir, const char *so, char *const argv[], char *const envp[], bool root)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    bool root = geteuid() == 0;
     /* no network: a namespace with nothing but a loopback that is down */
     if (unshare(CLONE_NEWNET) < 0 && (root || unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0))
         _exit(90);
@@ -105,15 +106,6 @@ child(const char *dir, const char *input)
     setrlimit(RLIMIT_NOFILE, &files);
     if (chdir(dir) < 0)
         _exit(90);
-    char home[4200], tmp[4200];
-    snprintf(home, sizeof(home), "HOME=%s", dir);
-    snprintf(tmp, sizeof(tmp), "TMPDIR=%s", dir);
-    char *const envp[] = {home, tmp, "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "SAL_USE_VCLPLUGIN=svp",
-                          NULL};
-    const char *so = soffice_path();
-    char *const argv[] = {(char *)so,      "--headless",  "--norestore",  "--nologo",
-                          "--nolockcheck", "--nodefault", "--convert-to", "pdf",
-                          "--outdir",      (char *)dir,   (char *)input,  NULL};
     execve(so, argv, envp);
     _exit(127);
 }
@@ -156,11 +148,21 @@ mamori_convert_prepare(const struct mamori_policy *p, const char *name, const vo
     if (r == 0 && geteuid() == 0 &&
         (chown(dir, NOBODY, NOBODY) < 0 || chown(input, NOBODY, NOBODY) < 0))
         r = -errno;
+    char home[4200], tmp[4200];
+    snprintf(home, sizeof(home), "HOME=%s", dir);
+    snprintf(tmp, sizeof(tmp), "TMPDIR=%s", dir);
+    char *const envp[] = {home, tmp, "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "SAL_USE_VCLPLUGIN=svp",
+                          NULL};
+    const char *so = soffice_path();
+    char *const argv[] = {(char *)so,      "--headless",  "--norestore",  "--nologo",
+                          "--nolockcheck", "--nodefault", "--convert-to", "pdf",
+                          "--outdir",      dir,           input,          NULL};
+    bool root = geteuid() == 0;
     pid_t pid = r == 0 ? fork() : -1;
     if (r == 0 && pid < 0)
         r = -errno;
     if (pid == 0)
-        child(dir, input);
+        child(dir, so, argv, envp, root);
     int status = 0;
     if (pid > 0) {
         int64_t deadline = now_ms() + (int64_t)MAMORI_CONVERT_SECONDS * 1000;
