@@ -41,6 +41,7 @@ enum cli_opt {
     OPT_MAPPING = 1 << 27,
     OPT_ENCODING = 1 << 28,
     OPT_UNTIL = 1 << 29,
+    OPT_YEAR = 1 << 30,
 };
 
 struct cli {
@@ -74,6 +75,7 @@ struct cli {
     const char *mapping;
     const char *encoding;
     const char *until;
+    const char *year;
     unsigned given; /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;
@@ -173,5 +175,6 @@ int cmd_risk_threats(struct cli *c);
 int cmd_risk_add(struct cli *c);
 int cmd_risk_list(struct cli *c);
 int cmd_risk_accept(struct cli *c);
+int cmd_inspect_run(struct cli *c);
 
 #endif

@@ -188,6 +188,11 @@ static const struct cli_command commands[] = {
      "risk accept RISK --until YYYY-MM-DD --as USER",
      N_("accept a risk until a date (the role of risk.accept, never who registered it)"),
      cmd_risk_accept},
+    {"inspect run", 0, 0, OPT_YEAR | OPT_UNIT | OPT_JSON | OPT_RECORD | OPT_AS | OPT_POLICY,
+     "inspect run [--year Y] [--unit U] [--json] [--record [--as USER]]",
+     N_("the self-inspection checklist (基本方針 7): every item with its number, answer and "
+        "evidence, those mamori can answer from its records answered"),
+     cmd_inspect_run},
     {"fw denies", 0, 0, OPT_JSON, "fw denies [--json]",
      N_("denied inter-zone attempts mamorid saw in the firewall's log: rule, source, "
         "destination, service, count, first and last seen"),
@@ -250,6 +255,7 @@ static const struct cli_option {
     {"mapping", required_argument, OPT_MAPPING, offsetof(struct cli, mapping), NONE},
     {"encoding", required_argument, OPT_ENCODING, offsetof(struct cli, encoding), NONE},
     {"until", required_argument, OPT_UNTIL, offsetof(struct cli, until), NONE},
+    {"year", required_argument, OPT_YEAR, offsetof(struct cli, year), NONE},
 };
 
 enum { OPT_VAL_BASE = 256, OPT_VAL_HELP = 512, OPT_VAL_VERSION };
