@@ -41,7 +41,7 @@ store_failed(struct mamori_inspect_item *it, int r)
 {
     it->answer = MAMORI_INSPECT_UNANSWERED;
     it->by_data = false;
-    snprintf(it->evidence, sizeof(it->evidence), "the store cannot be read: %s",
+    snprintf(it->evidence, sizeof(it->evidence), _("the store cannot be read: %s"),
              mamori_strerror(r));
 }
 
@@ -84,12 +84,13 @@ assets_classified(struct ctx *c, struct mamori_inspect_item *it)
     if (r < 0)
         return store_failed(it, r);
     if (t.total == 0)
-        return say(it, MAMORI_INSPECT_NOT_DONE, "no asset is registered%s",
-                   c->units ? " for this unit" : "");
+        return say(it, MAMORI_INSPECT_NOT_DONE, "%s",
+                   c->units ? _("no asset is registered for this unit")
+                            : _("no asset is registered"));
     if (t.unclassified)
-        return say(it, MAMORI_INSPECT_PARTIAL, "%lld of %lld assets lack a level (first: %s)",
+        return say(it, MAMORI_INSPECT_PARTIAL, _("%lld of %lld assets lack a level (first: %s)"),
                    (long long)t.unclassified, (long long)t.total, t.first_unclassified);
-    say(it, MAMORI_INSPECT_DONE, "%lld assets in use, each classified on all three axes",
+    say(it, MAMORI_INSPECT_DONE, _("%lld assets in use, each classified on all three axes"),
         (long long)t.total);
 }
 
@@ -101,12 +102,12 @@ assets_reviewed(struct ctx *c, struct mamori_inspect_item *it)
     if (r < 0)
         return store_failed(it, r);
     if (t.total == 0)
-        return say(it, MAMORI_INSPECT_NA, "no asset is registered");
+        return say(it, MAMORI_INSPECT_NA, _("no asset is registered"));
     if (t.overdue == 0)
-        return say(it, MAMORI_INSPECT_DONE, "%lld assets, none past its review date (%s)",
+        return say(it, MAMORI_INSPECT_DONE, _("%lld assets, none past its review date (%s)"),
                    (long long)t.total, c->today);
     say(it, t.overdue < t.total ? MAMORI_INSPECT_PARTIAL : MAMORI_INSPECT_NOT_DONE,
-        "%lld of %lld assets are past their review date (first: %s)", (long long)t.overdue,
+        _("%lld of %lld assets are past their review date (first: %s)"), (long long)t.overdue,
         (long long)t.total, t.first_overdue);
 }
 
@@ -171,13 +172,14 @@ events_approved(struct ctx *c, struct mamori_inspect_item *it)
         return store_failed(it, r);
     if (t.requested == 0)
         return say(it, MAMORI_INSPECT_NA,
-                   "no carrying, providing or disposal needed permission this year");
+                   _("no carrying, providing or disposal needed permission this year"));
     if (t.self)
-        return say(it, MAMORI_INSPECT_NOT_DONE, "%lld decided by their own requester (first: %s)",
-                   (long long)t.self, t.first_self);
+        return say(it, MAMORI_INSPECT_NOT_DONE,
+                   _("%lld decided by their own requester (first: %s)"), (long long)t.self,
+                   t.first_self);
     say(it, MAMORI_INSPECT_DONE,
-        "%lld requests this year: %lld approved, %lld denied, %lld waiting; none decided by "
-        "its requester",
+        _("%lld requests this year: %lld approved, %lld denied, %lld waiting; none decided by "
+          "its requester"),
         (long long)t.requested, (long long)t.approved, (long long)t.denied, (long long)t.waiting);
 }
 
@@ -189,12 +191,12 @@ disposals_recorded(struct ctx *c, struct mamori_inspect_item *it)
     if (r < 0)
         return store_failed(it, r);
     if (t.disposals == 0)
-        return say(it, MAMORI_INSPECT_NA, "no asset was disposed of this year");
+        return say(it, MAMORI_INSPECT_NA, _("no asset was disposed of this year"));
     if (t.incomplete)
         return say(it, MAMORI_INSPECT_PARTIAL,
-                   "%lld of %lld disposals lack date, person or method (first: %s)",
+                   _("%lld of %lld disposals lack date, person or method (first: %s)"),
                    (long long)t.incomplete, (long long)t.disposals, t.first_incomplete);
-    say(it, MAMORI_INSPECT_DONE, "%lld disposals this year, each with date, person and method",
+    say(it, MAMORI_INSPECT_DONE, _("%lld disposals this year, each with date, person and method"),
         (long long)t.disposals);
 }
 
@@ -237,15 +239,15 @@ risks_managed(struct ctx *c, struct mamori_inspect_item *it)
         return store_failed(it, r);
     if (t.total == 0)
         return say(it, a.total ? MAMORI_INSPECT_NOT_DONE : MAMORI_INSPECT_NA,
-                   a.total ? "%lld assets, no risk assessed" : "no asset is registered",
+                   a.total ? _("%lld assets, no risk assessed") : _("no asset is registered"),
                    (long long)a.total);
     if (t.expired || t.unaccepted || t.overdue)
         return say(it, MAMORI_INSPECT_PARTIAL,
-                   "%lld risks: %lld acceptances expired, %lld to accept not yet accepted, %lld "
-                   "past their review date (first: %s)",
+                   _("%lld risks: %lld acceptances expired, %lld to accept not yet accepted, %lld "
+                     "past their review date (first: %s)"),
                    (long long)t.total, (long long)t.expired, (long long)t.unaccepted,
                    (long long)t.overdue, t.first);
-    say(it, MAMORI_INSPECT_DONE, "%lld risks, acceptances in date, reviews on time",
+    say(it, MAMORI_INSPECT_DONE, _("%lld risks, acceptances in date, reviews on time"),
         (long long)t.total);
 }
 
@@ -281,16 +283,26 @@ tally_transfer(void *ctx, const struct mamori_store_transfer *x)
     return 0;
 }
 
+/* Release requests (release) or file transfers: none decided, some by their requester, or
+ * every one by another person. */
 static void
-decisions_said(struct mamori_inspect_item *it, const struct decision_tally *t, const char *what)
+decisions_said(struct mamori_inspect_item *it, const struct decision_tally *t, bool release)
 {
     if (t->decided == 0)
-        return say(it, MAMORI_INSPECT_NA, "no %s was decided this year", what);
+        return say(it, MAMORI_INSPECT_NA, "%s",
+                   release ? _("no release request was decided this year")
+                           : _("no file transfer was decided this year"));
     if (t->self)
-        return say(it, MAMORI_INSPECT_NOT_DONE, "%lld decided by their requester (first: %s)",
+        return say(it, MAMORI_INSPECT_NOT_DONE, _("%lld decided by their requester (first: %s)"),
                    (long long)t->self, t->first);
-    say(it, MAMORI_INSPECT_DONE, "%lld %ss decided this year, none by its requester",
-        (long long)t->decided, what);
+    if (release)
+        say(it, MAMORI_INSPECT_DONE,
+            _("%lld release requests decided this year, none by its requester"),
+            (long long)t->decided);
+    else
+        say(it, MAMORI_INSPECT_DONE,
+            _("%lld file transfers decided this year, none by its requester"),
+            (long long)t->decided);
 }
 
 static void
@@ -300,7 +312,7 @@ releases_approved(struct ctx *c, struct mamori_inspect_item *it)
     int r = mamori_store_request_iterate(c->inst->store, tally_request, &t);
     if (r < 0)
         return store_failed(it, r);
-    decisions_said(it, &t, "release request");
+    decisions_said(it, &t, true);
 }
 
 static void
@@ -311,7 +323,7 @@ transfers_approved(struct ctx *c, struct mamori_inspect_item *it)
         mamori_store_transfer_iterate(c->inst->store, NULL, NULL, INT64_MAX, tally_transfer, &t);
     if (r < 0)
         return store_failed(it, r);
-    decisions_said(it, &t, "file transfer");
+    decisions_said(it, &t, false);
 }
 
 /* ---- the host and the log ------------------------------------------------------------------ */
@@ -323,11 +335,12 @@ clock_synchronised(struct ctx *c, struct mamori_inspect_item *it)
     struct mamori_time_reading rd;
     struct mamori_time_verdict v;
     if (mamori_time_read(&rd) < 0)
-        return say(it, MAMORI_INSPECT_NOT_DONE, "the clock state cannot be read");
+        return say(it, MAMORI_INSPECT_NOT_DONE, _("the clock state cannot be read"));
     mamori_time_judge(&rd, MAMORI_TIME_MAX_ERROR_US, &v);
     say(it, v.ok ? MAMORI_INSPECT_DONE : MAMORI_INSPECT_NOT_DONE,
-        "this host: %s; maximum error %lld us; daemon %s", v.ok ? "synchronised" : v.reason,
-        (long long)rd.max_error_us, rd.daemon[0] ? rd.daemon : "none");
+        _("this host: %s; maximum error %lld us; daemon %s"),
+        v.ok ? _("synchronised") : _(v.reason), (long long)rd.max_error_us,
+        rd.daemon[0] ? rd.daemon : _("none"));
 }
 
 static void
@@ -336,11 +349,11 @@ log_intact(struct ctx *c, struct mamori_inspect_item *it)
     struct mamori_verify_result res;
     int r = mamori_log_verify(c->inst->store, &c->inst->key, NULL, 0, &res);
     if (r < 0)
-        return say(it, MAMORI_INSPECT_NOT_DONE, "the log cannot be verified: %s",
+        return say(it, MAMORI_INSPECT_NOT_DONE, _("the log cannot be verified: %s"),
                    mamori_strerror(r));
     if (!res.ok)
-        return say(it, MAMORI_INSPECT_NOT_DONE, "TAMPERED: %s", res.message);
-    say(it, MAMORI_INSPECT_DONE, "%llu records and %llu signed checkpoints verified",
+        return say(it, MAMORI_INSPECT_NOT_DONE, _("TAMPERED: %s"), res.message);
+    say(it, MAMORI_INSPECT_DONE, _("%llu records and %llu signed checkpoints verified"),
         (unsigned long long)res.n_records, (unsigned long long)res.n_checkpoints);
 }
 
@@ -447,7 +460,8 @@ mamori_inspect_run(struct mamori_instance *inst, const struct mamori_policy *p,
             checklist[i].check(&c, &v[i]);
         else
             snprintf(v[i].evidence, sizeof(v[i].evidence),
-                     "answered by the %s (no register of this in mamori yet)", checklist[i].role);
+                     _("answered by the %s (no register of this in mamori yet)"),
+                     mamori_role_title(p, checklist[i].role, mamori_i18n_japanese()));
     }
     mamori_arena_free(a);
     *ret = v;
