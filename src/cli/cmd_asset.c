@@ -631,34 +631,30 @@ cmd_asset_deny(struct cli *c)
     return event_decide(c, false);
 }
 
+/* The listings over cli_list's frame (instance, JSON array or text lines, store errors). */
+struct list_args {
+    const struct mamori_policy *p;
+    const char *asset, *state;
+};
+
+static int
+walk_events(struct mamori_instance *inst, struct mamori_json *j, void *ctx)
+{
+    struct list_args *la = ctx;
+    struct show_ctx sc = {j, la->p, 0};
+    return mamori_store_asset_event_iterate(inst->store, la->asset, la->state, show_event, &sc);
+}
+
 int
 cmd_asset_events(struct cli *c)
 {
     static const char *const keys[] = {"asset", "state", NULL};
     const char *vals[3] = {0};
     int rc = parse_pairs(c->args, c->n_args, NULL, keys, vals);
-    struct session s;
-    if (rc || (rc = open_session(c, false, &s)))
+    if (rc)
         return rc;
-    struct mamori_buf b;
-    mamori_buf_init(&b, (size_t)1 << 28);
-    struct mamori_json j;
-    mamori_json_init(&j, &b, true);
-    struct show_ctx sc = {c->json ? &j : NULL, s.p, 0};
-    if (c->json)
-        mamori_json_array_begin(&j);
-    int r = mamori_store_asset_event_iterate(s.inst->store, vals[0], vals[1], show_event, &sc);
-    if (c->json) {
-        mamori_json_array_end(&j);
-        if (r == 0 && (r = mamori_json_finish(&j)) == 0)
-            printf("%s\n", b.data);
-    }
-    mamori_buf_done(&b);
-    if (r < 0) {
-        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        rc = cli_exit_code(r);
-    }
-    return close_session(&s, rc);
+    struct list_args la = {NULL, vals[0], vals[1]};
+    return cli_list(c, walk_events, &la);
 }
 
 /* ---- import, export --------------------------------------------------------------------- */
@@ -952,34 +948,27 @@ cmd_risk_add(struct cli *c)
     return close_session(&s, rc);
 }
 
+static int
+walk_risks(struct mamori_instance *inst, struct mamori_json *j, void *ctx)
+{
+    struct list_args *la = ctx;
+    struct show_ctx sc = {j, la->p, 0};
+    return mamori_store_risk_iterate(inst->store, la->asset, show_risk, &sc);
+}
+
 int
 cmd_risk_list(struct cli *c)
 {
     static const char *const keys[] = {"asset", NULL};
     const char *vals[2] = {0};
     int rc = parse_pairs(c->args, c->n_args, NULL, keys, vals);
-    struct session s;
-    if (rc || (rc = open_session(c, false, &s)))
+    struct mamori_policy *p = NULL;
+    if (rc || (rc = cli_load_policy(c, &p, NULL))) /* threat names */
         return rc;
-    struct mamori_buf b;
-    mamori_buf_init(&b, (size_t)1 << 28);
-    struct mamori_json j;
-    mamori_json_init(&j, &b, true);
-    struct show_ctx sc = {c->json ? &j : NULL, s.p, 0};
-    if (c->json)
-        mamori_json_array_begin(&j);
-    int r = mamori_store_risk_iterate(s.inst->store, vals[0], show_risk, &sc);
-    if (c->json) {
-        mamori_json_array_end(&j);
-        if (r == 0 && (r = mamori_json_finish(&j)) == 0)
-            printf("%s\n", b.data);
-    }
-    mamori_buf_done(&b);
-    if (r < 0) {
-        cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        rc = cli_exit_code(r);
-    }
-    return close_session(&s, rc);
+    struct list_args la = {p, vals[0], NULL};
+    rc = cli_list(c, walk_risks, &la);
+    mamori_policy_free(p);
+    return rc;
 }
 
 int

@@ -355,21 +355,6 @@ keep_risk(void *ctx, const struct mamori_store_risk *k)
     return 0;
 }
 
-static const char *
-event_state_title(struct req *rq, const char *state)
-{
-    static const char *const states[][2] = {
-        {"requested", N_("waiting for approval")},
-        {"approved", N_("approved")},
-        {"denied", N_("denied")},
-        {"recorded", N_("recorded")},
-    };
-    for (size_t i = 0; i < MAMORI_ARRAY_SIZE(states); i++)
-        if (strcmp(states[i][0], state) == 0)
-            return T(rq, states[i][1]);
-    return state;
-}
-
 static void
 event_row(struct req *rq, struct mamori_html *h, const struct mamori_store_asset_event *e,
           bool decide)
@@ -404,7 +389,7 @@ event_row(struct req *rq, struct mamori_html *h, const struct mamori_store_asset
         MAMORI_HTML(h, "</span>");
     }
     MAMORI_HTML(h, "</td><td class=\"state\">");
-    mamori_html_text(h, event_state_title(rq, e->state));
+    mamori_html_text(h, console_state_title(rq, e->state));
     if (*e->decided_by && strcmp(e->state, "recorded") != 0) {
         MAMORI_HTML(h, " (");
         mamori_html_text(h, e->decided_by);

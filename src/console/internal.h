@@ -102,6 +102,10 @@ void notice(struct mamori_html *h, const char *cls, const char *text);
 /* A whole page with one message (errors, refusals), with status. */
 void page_message(struct req *rq, unsigned status, const char *title, const char *text);
 
+/* A request's or event's state for people ("requested" -> 承認待ち), the state itself when
+ * unknown. */
+const char *console_state_title(struct req *rq, const char *state);
+
 /* Records an event in the audit log under the daemon's lock. */
 int console_record(struct req *rq, const char *action, const char *object, const char *decision,
                    const char *clause, const char *details_json);

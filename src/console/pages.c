@@ -433,13 +433,14 @@ page_arg(struct req *rq)
     return v > 0 && v < 1000000 ? v : 0;
 }
 
-static const char *
-state_title(struct req *rq, const char *state)
+const char *
+console_state_title(struct req *rq, const char *state)
 {
     static const char *const states[][2] = {
         {"requested", N_("waiting for approval")},
         {"approved", N_("approved")},
         {"denied", N_("denied")},
+        {"recorded", N_("recorded")},
         {"expired", N_("expired")},
         {"released", N_("released")},
         {"refused", N_("refused (malware found)")},
@@ -558,7 +559,7 @@ quarantine(struct req *rq)
             MAMORI_HTML(&h, "<br><code class=\"small\">");
             mamori_html_text(&h, q->original);
             MAMORI_HTML(&h, "</code></td><td class=\"state\">");
-            mamori_html_text(&h, state_title(rq, q->state));
+            mamori_html_text(&h, console_state_title(rq, q->state));
             if (*q->note) {
                 MAMORI_HTML(&h, "<br><span class=\"small\">");
                 mamori_html_text(&h, q->note);

@@ -8,48 +8,14 @@
 // restrictions, history), and requests to carry it; the section manager signs in with TOTP,
 // finds both requests under 承認, cannot approve their own, approves the staff member's.
 import { chromium } from 'playwright-core';
-import { createHmac } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { arg, counts, tap, totp } from './lib.mjs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const argv = process.argv.slice(2);
-const arg = (name) => argv[argv.indexOf('--' + name) + 1];
 const L = arg('lgwan');
 const PW = arg('password');
 const shots = arg('shots');
 const unitTotal = Number(arg('unit-total'));
-let n = Number(arg('start'));
-let failed = 0;
-
-function tap(ok, what, detail = '') {
-  n += 1;
-  if (ok) {
-    console.log(`ok ${n} - ${what}`);
-  } else {
-    failed += 1;
-    console.log(`not ok ${n} - ${what}`);
-    for (const line of String(detail).split('\n').slice(0, 8)) console.log(`# ${line}`);
-  }
-  return ok;
-}
-
-function base32(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of s.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-function totp(user) {
-  const key = base32(readFileSync(join(arg('totp-dir'), 'totp.' + user), 'utf8').trim());
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const o = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -170,5 +136,5 @@ try {
   tap(false, 'the browser flow ran without an exception', e.stack || String(e));
 } finally {
   await browser.close();
-  writeFileSync(arg('count-file'), `${n} ${failed}\n`);
+  writeFileSync(arg('count-file'), `${counts.n} ${counts.failed}\n`);
 }

@@ -9,48 +9,15 @@
 // staff member's; the staff member downloads the original (its bytes are its name); the
 // auditor verifies the audit log.
 import { chromium } from 'playwright-core';
-import { createHash, createHmac } from 'node:crypto';
+import { arg, counts, tap, totp } from './lib.mjs';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const argv = process.argv.slice(2);
-const arg = (name) => argv[argv.indexOf('--' + name) + 1];
 const L = arg('lgwan');
 const I = arg('internet');
 const PW = arg('password');
 const shots = arg('shots');
-let n = Number(arg('start'));
-let failed = 0;
-
-function tap(ok, what, detail = '') {
-  n += 1;
-  if (ok) {
-    console.log(`ok ${n} - ${what}`);
-  } else {
-    failed += 1;
-    console.log(`not ok ${n} - ${what}`);
-    for (const line of String(detail).split('\n').slice(0, 8)) console.log(`# ${line}`);
-  }
-  return ok;
-}
-
-function base32(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of s.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-function totp(user) {
-  const key = base32(readFileSync(join(arg('totp-dir'), 'totp.' + user), 'utf8').trim());
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const o = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
 
 // Passwords the HTTP probes changed at those persons' first sign-in.
 let changed = {};
@@ -251,4 +218,4 @@ try {
 } finally {
   await browser.close();
 }
-writeFileSync(arg('count-file'), `${n} ${failed}\n`);
+writeFileSync(arg('count-file'), `${counts.n} ${counts.failed}\n`);
