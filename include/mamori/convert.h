@@ -26,4 +26,10 @@ int mamori_convert_prepare(const struct mamori_policy *p, const char *name, cons
                            size_t len, char **ret_pdf, size_t *ret_len, char **ret_name,
                            const char **ret_why);
 
+/* A report's HTML (mamori's own) printed to PDF by headless Chromium in the same isolation
+ * (MAMORI_CHROMIUM names another binary): 1 with the PDF (malloc'd), or 0 with *ret_why
+ * ("no-converter", "no-isolation", "time-limit", "no-output"); negative for -ENOMEM etc. */
+int mamori_convert_html_pdf(const char *html, size_t len, char **ret_pdf, size_t *ret_len,
+                            const char **ret_why);
+
 #endif

@@ -73,6 +73,8 @@ struct mamori_arena *mamori_arena_free(struct mamori_arena *a);
 void *mamori_arena_alloc(struct mamori_arena *a, size_t size);
 void *mamori_arena_calloc(struct mamori_arena *a, size_t n, size_t size);
 char *mamori_arena_strndup(struct mamori_arena *a, const char *s, size_t n);
+/* s without spaces (ASCII and 全角) at both ends: s itself, or a copy in a; "" for NULL. */
+const char *mamori_trim(struct mamori_arena *a, const char *s);
 char *mamori_arena_strdup(struct mamori_arena *a, const char *s);
 char *mamori_arena_printf(struct mamori_arena *a, const char *fmt, ...) MAMORI_PRINTF(2, 3);
 /* True once an allocation failed because the budget was reached. */
@@ -255,6 +257,9 @@ void mamori_sha256_portable(const struct mamori_span *parts, size_t n, uint8_t o
 
 /* Days since 1970-01-01 for a proleptic Gregorian date; MAMORI_E_SYNTAX for a bad date. */
 int mamori_date_parse(const char *s, size_t n, int32_t *ret_days);
+/* A date as people type it (2027-04-01, 2027/4/1 as Excel writes it): the ISO form into out
+ * (11 bytes) and the days; MAMORI_E_SYNTAX otherwise. */
+int mamori_date_parse_loose(const char *s, char *out, int32_t *ret_days);
 /* "YYYY-MM-DD" into out (11 bytes). */
 void mamori_date_format(int32_t days, char *out);
 /* Today in JST (Asia/Tokyo, UTC+9, no DST), honouring MAMORI_NOW (unix seconds) for tests. */

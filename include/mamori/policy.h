@@ -146,6 +146,14 @@ struct mamori_asset_rules {
     int64_t risk_review_months; /* default 12 */
 };
 
+/* The governance registers' rules (基本方針 5–10): days and intervals the reminders use. */
+struct mamori_gov_rules {
+    int64_t incident_prompt_days; /* 速報 within this many days of 認知; default 3 */
+    int64_t leaver_days;          /* a leaver's accounts removed within; default 5 */
+    int64_t remind_days;          /* remind this many days before a due date; default 14 */
+    int64_t review_months;        /* exceptions, services, documents reviewed; default 12 */
+};
+
 struct mamori_axis {
     struct mamori_level *levels; /* ordered from the highest level down */
     size_t n_levels;
@@ -344,6 +352,7 @@ struct mamori_policy {
     struct mamori_threat *threats;
     size_t n_threats;
     struct mamori_asset_rules assets;
+    struct mamori_gov_rules governance;
     struct mamori_role *roles;
     size_t n_roles;
     struct mamori_approval *approvals;
@@ -401,6 +410,33 @@ const char *mamori_policy_approver(const struct mamori_policy *p, const char *ac
 int mamori_policy_find_unit(const struct mamori_policy *p, const char *id);
 /* True when unit is ancestor or lies below it (indices; -1 is never within). */
 bool mamori_unit_within(const struct mamori_policy *p, int unit, int ancestor);
+
+/* A unit, zone or system by id, or by a name that only one of them has: its index, -1 when
+ * none, -2 when several have that name (*ret_ambiguous names one). Needs <string.h>. */
+#define MATCH_BY_NAME(arr, n, label, ret_ambiguous)                                                \
+    ({                                                                                             \
+        int found_ = -1;                                                                           \
+        *(ret_ambiguous) = NULL;                                                                   \
+        for (size_t i_ = 0; i_ < (n); i_++)                                                        \
+            if ((arr)[i_].id && strcmp((arr)[i_].id, label) == 0)                                  \
+                found_ = (int)i_;                                                                  \
+        for (size_t i_ = 0; found_ < 0 && i_ < (n); i_++) {                                        \
+            const struct mamori_text *t_ = &(arr)[i_].name;                                        \
+            if ((t_->ja && strcmp(t_->ja, label) == 0) ||                                          \
+                (t_->en && strcmp(t_->en, label) == 0)) {                                          \
+                for (size_t k_ = i_ + 1; k_ < (n); k_++) {                                         \
+                    const struct mamori_text *u_ = &(arr)[k_].name;                                \
+                    if ((u_->ja && strcmp(u_->ja, label) == 0) ||                                  \
+                        (u_->en && strcmp(u_->en, label) == 0))                                    \
+                        *(ret_ambiguous) = (arr)[k_].id;                                           \
+                }                                                                                  \
+                found_ = *(ret_ambiguous) ? -2 : (int)i_;                                          \
+                if (found_ == -2)                                                                  \
+                    *(ret_ambiguous) = (arr)[i_].id;                                               \
+            }                                                                                      \
+        }                                                                                          \
+        found_;                                                                                    \
+    })
 
 /* A person as the approval rules see them: an id, a role id, a unit id. */
 struct mamori_person_ref {

@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 10
+#define MAMORI_STORE_SCHEMA_VERSION 11
 
 struct mamori_store;
 
@@ -194,6 +194,24 @@ struct mamori_store_risk {
     int64_t created_us, updated_us;
 };
 
+/* A record of a governance register (mamori/gov.h): the columns it is found by, and its other
+ * fields as one JSON object of strings the gov module reads and writes. */
+struct mamori_store_gov {
+    const char *kind, *id, *state, *unit, *title, *created_by;
+    const char *data; /* {"key": "value", ...} */
+    int64_t created_us, updated_us;
+};
+
+/* A step taken on a record: who, when, from which state to which, with what. */
+struct mamori_store_gov_step {
+    const char *kind, *id;
+    int64_t seq, at_us;
+    const char *actor, *action, *from_state, *to_state, *note;
+    const char *data; /* JSON: the values given at the step, evidence */
+};
+
+typedef int (*mamori_store_gov_cb)(void *ctx, const struct mamori_store_gov *g);
+typedef int (*mamori_store_gov_step_cb)(void *ctx, const struct mamori_store_gov_step *st);
 typedef int (*mamori_store_asset_cb)(void *ctx, const struct mamori_store_asset *a);
 typedef int (*mamori_store_asset_class_cb)(void *ctx, const struct mamori_store_asset_class *c);
 typedef int (*mamori_store_asset_event_cb)(void *ctx, const struct mamori_store_asset_event *e);
@@ -332,6 +350,21 @@ int mamori_store_risk_get(struct mamori_store *s, int64_t id, struct mamori_aren
 /* In id order; asset filters when not NULL. */
 int mamori_store_risk_iterate(struct mamori_store *s, const char *asset, mamori_store_risk_cb cb,
                               void *ctx);
+
+/* Governance records. put: insert (fails -EEXIST when the id is taken) or update. iterate: in
+ * id order; kind and state filter when not NULL. next: the highest number n of ids
+ * "PREFIX-n" of the kind (0 when none). */
+int mamori_store_gov_put(struct mamori_store *s, const struct mamori_store_gov *g, bool insert);
+int mamori_store_gov_get(struct mamori_store *s, const char *kind, const char *id,
+                         struct mamori_arena *arena, struct mamori_store_gov *ret);
+int mamori_store_gov_iterate(struct mamori_store *s, const char *kind, const char *state,
+                             mamori_store_gov_cb cb, void *ctx);
+int mamori_store_gov_last_number(struct mamori_store *s, const char *kind, const char *prefix,
+                                 int64_t *ret);
+/* Appends a step (seq is the next of the record's); steps of a record oldest first. */
+int mamori_store_gov_step_add(struct mamori_store *s, const struct mamori_store_gov_step *st);
+int mamori_store_gov_step_iterate(struct mamori_store *s, const char *kind, const char *id,
+                                  mamori_store_gov_step_cb cb, void *ctx);
 
 /* Release requests. insert: the new id in *ret_id. set_state: -ENOENT, or -EBUSY when the
  * request is not in state `from` (someone else decided first). */

@@ -217,60 +217,6 @@ id_ok(const char *s)
     return true;
 }
 
-/* A unit, zone or system by id, or by a name that only one of them has. */
-#define MATCH_BY_NAME(arr, n, label, ret_ambiguous)                                                \
-    ({                                                                                             \
-        int found_ = -1;                                                                           \
-        *(ret_ambiguous) = NULL;                                                                   \
-        for (size_t i_ = 0; i_ < (n); i_++)                                                        \
-            if ((arr)[i_].id && strcmp((arr)[i_].id, label) == 0)                                  \
-                found_ = (int)i_;                                                                  \
-        for (size_t i_ = 0; found_ < 0 && i_ < (n); i_++) {                                        \
-            const struct mamori_text *t_ = &(arr)[i_].name;                                        \
-            if ((t_->ja && strcmp(t_->ja, label) == 0) ||                                          \
-                (t_->en && strcmp(t_->en, label) == 0)) {                                          \
-                for (size_t k_ = i_ + 1; k_ < (n); k_++) {                                         \
-                    const struct mamori_text *u_ = &(arr)[k_].name;                                \
-                    if ((u_->ja && strcmp(u_->ja, label) == 0) ||                                  \
-                        (u_->en && strcmp(u_->en, label) == 0))                                    \
-                        *(ret_ambiguous) = (arr)[k_].id;                                           \
-                }                                                                                  \
-                found_ = *(ret_ambiguous) ? -2 : (int)i_;                                          \
-                if (found_ == -2)                                                                  \
-                    *(ret_ambiguous) = (arr)[i_].id;                                               \
-            }                                                                                      \
-        }                                                                                          \
-        found_;                                                                                    \
-    })
-
-/* Trims spaces (ASCII and 全角) at both ends into arena. */
-static const char *
-trim(struct mamori_arena *arena, const char *s)
-{
-    if (!s)
-        return "";
-    const char *b = s, *e = s + strlen(s);
-    for (;;) {
-        if (b < e && (*b == ' ' || *b == '\t'))
-            b++;
-        else if (e - b >= 3 && memcmp(b, "\xe3\x80\x80", 3) == 0)
-            b += 3;
-        else
-            break;
-    }
-    for (;;) {
-        if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-            e--;
-        else if (e - b >= 3 && memcmp(e - 3, "\xe3\x80\x80", 3) == 0)
-            e -= 3;
-        else
-            break;
-    }
-    if (b == s && *e == '\0')
-        return s;
-    const char *r = mamori_arena_strndup(arena, b, (size_t)(e - b));
-    return r ? r : "";
-}
 
 /* A comma-separated list normalised: each item trimmed, empty ones dropped, joined by ','.
  * check (may be NULL) maps an item to its id or NULL (problem reported by the caller). */
@@ -294,7 +240,7 @@ norm_list(struct mamori_arena *arena, const char *s, const struct mamori_policy 
         size_t n = strcspn(q, ",");
         size_t sep = q[n] == ',' ? 1 : 0;
         char *item = mamori_arena_strndup(arena, q, n);
-        const char *t = item ? trim(arena, item) : "";
+        const char *t = item ? mamori_trim(arena, item) : "";
         if (*t) {
             const char *id = t;
             if (field == MAMORI_ASSET_PARTS) {
@@ -370,7 +316,7 @@ mamori_asset_normalize(const struct mamori_policy *p, struct mamori_store_asset 
                        int *ret_aliased)
 {
     for (int i = 0; i < MAMORI_ASSET_FIELD_MAX; i++)
-        a->f[i] = trim(arena, a->f[i]);
+        a->f[i] = mamori_trim(arena, a->f[i]);
     static const size_t max_len[MAMORI_ASSET_FIELD_MAX] = {
         [MAMORI_ASSET_NAME] = 400,      [MAMORI_ASSET_MANAGER] = 200,
         [MAMORI_ASSET_LOCATION] = 400,  [MAMORI_ASSET_OVERRIDE_REASON] = 1000,
@@ -507,25 +453,9 @@ mamori_asset_normalize(const struct mamori_policy *p, struct mamori_store_asset 
     const char *d = a->f[MAMORI_ASSET_REVIEW_DUE];
     if (*d) {
         /* Excel writes 2027/4/1: accept / and unpadded months and days */
-        long y = 0, m = 0, dd = 0;
-        char *end = NULL;
         int32_t days;
-        char iso[16];
-        bool shape = false;
-        if (d[0] >= '0' && d[0] <= '9') {
-            y = strtol(d, &end, 10);
-            char sep = *end;
-            if ((sep == '-' || sep == '/') && end[1] >= '0' && end[1] <= '9') {
-                m = strtol(end + 1, &end, 10);
-                if (*end == sep && end[1] >= '0' && end[1] <= '9') {
-                    dd = strtol(end + 1, &end, 10);
-                    shape = *end == '\0';
-                }
-            }
-        }
-        if (shape && y >= 1900 && y <= 9999 && m >= 1 && m <= 12 && dd >= 1 && dd <= 31 &&
-            snprintf(iso, sizeof(iso), "%04ld-%02ld-%02ld", y, m, dd) == 10 &&
-            mamori_date_parse(iso, 10, &days) == 0)
+        char iso[11];
+        if (mamori_date_parse_loose(d, iso, &days) == 0)
             a->f[MAMORI_ASSET_REVIEW_DUE] = mamori_arena_strdup(arena, iso);
         else
             mamori_asset_problem_add(pr, row, column_name(MAMORI_ASSET_REVIEW_DUE),

@@ -76,7 +76,8 @@ struct cli {
     const char *encoding;
     const char *until;
     const char *year;
-    unsigned given; /* enum cli_opt bits seen */
+    const char *command; /* the command's words ("incident") */
+    unsigned given;      /* enum cli_opt bits seen */
     char **args;    /* operands after the command words */
     int n_args;
 };
@@ -89,6 +90,18 @@ struct cli_command {
     const char *help; /* an English message id */
     int (*run)(struct cli *c);
 };
+
+/* What most commands work with: the policy, the instance, an arena, and the --as person. */
+struct cli_session {
+    struct mamori_policy *p;
+    struct mamori_instance *inst;
+    struct mamori_arena *a;
+    struct mamori_store_person me;
+};
+/* Opens policy, instance and arena, and (need_actor) the --as person; a sysexits code after
+ * saying why not. close frees them and returns rc. */
+int cli_session_open(struct cli *c, bool need_actor, struct cli_session *s);
+int cli_session_close(struct cli_session *s, int rc);
 
 /* Prints "mamori: <message>" to stderr; callers pass _("English text"). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -176,5 +189,9 @@ int cmd_risk_add(struct cli *c);
 int cmd_risk_list(struct cli *c);
 int cmd_risk_accept(struct cli *c);
 int cmd_inspect_run(struct cli *c);
+/* The governance registers: one command per kind (c->command), the verb in args[0]. */
+int cmd_gov(struct cli *c);
+int cmd_report(struct cli *c);
+int cmd_remind(struct cli *c);
 
 #endif

@@ -115,46 +115,6 @@ print_asset_json(const struct mamori_policy *p, const struct mamori_store_asset 
     mamori_buf_done(&b);
 }
 
-struct session {
-    struct mamori_policy *p;
-    struct mamori_instance *inst;
-    struct mamori_arena *a;
-    struct mamori_store_person me;
-};
-
-/* Policy, instance, arena and (need_actor) the --as person. */
-static int
-open_session(struct cli *c, bool need_actor, struct session *s)
-{
-    memset(s, 0, sizeof(*s));
-    int rc = cli_load_policy(c, &s->p, NULL);
-    if (rc)
-        return rc;
-    if ((rc = cli_open_instance(c, &s->inst))) {
-        mamori_policy_free(s->p);
-        return rc;
-    }
-    s->a = mamori_arena_new((size_t)1 << 30);
-    rc = s->a ? 0 : EX_OSERR;
-    if (rc == 0 && need_actor)
-        rc = cli_actor(c, s->inst, s->a, &s->me);
-    if (rc) {
-        mamori_arena_free(s->a);
-        mamori_instance_close(s->inst);
-        mamori_policy_free(s->p);
-    }
-    return rc;
-}
-
-static int
-close_session(struct session *s, int rc)
-{
-    mamori_arena_free(s->a);
-    mamori_instance_close(s->inst);
-    mamori_policy_free(s->p);
-    return rc;
-}
-
 static int
 report_result(int r, const char *id, const struct mamori_asset_problems *pr,
               const struct mamori_store_person *me)
@@ -190,8 +150,8 @@ cmd_asset_add(struct cli *c)
     const char *f[MAMORI_ASSET_FIELD_MAX] = {0};
     f[MAMORI_ASSET_ID] = c->args[0];
     int rc = parse_pairs(c->args + 1, c->n_args - 1, f, NULL, NULL);
-    struct session s;
-    if (rc || (rc = open_session(c, true, &s)))
+    struct cli_session s;
+    if (rc || (rc = cli_session_open(c, true, &s)))
         return rc;
     struct mamori_store_asset as = {0};
     for (int i = 0; i < MAMORI_ASSET_FIELD_MAX; i++)
@@ -207,7 +167,7 @@ cmd_asset_add(struct cli *c)
         mamori_asset_label(s.p, &as, mamori_i18n_japanese(), label, sizeof(label));
         printf(_("asset %s registered: %s\n"), as.f[MAMORI_ASSET_ID], label);
     }
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }
 
 static int
@@ -225,8 +185,8 @@ change(struct cli *c, bool classify)
                           mamori_asset_field_names[i].key);
                 return EX_USAGE;
             }
-    struct session s;
-    if ((rc = open_session(c, true, &s)))
+    struct cli_session s;
+    if ((rc = cli_session_open(c, true, &s)))
         return rc;
     struct mamori_asset_problems pr;
     mamori_asset_problems_init(&pr, s.a, 100);
@@ -244,7 +204,7 @@ change(struct cli *c, bool classify)
             printf(_("asset %s changed: %s\n"), c->args[0], label);
         }
     }
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }
 
 int
@@ -377,19 +337,19 @@ show_risk(void *ctx, const struct mamori_store_risk *k)
 int
 cmd_asset_show(struct cli *c)
 {
-    struct session s;
-    int rc = open_session(c, false, &s);
+    struct cli_session s;
+    int rc = cli_session_open(c, false, &s);
     if (rc)
         return rc;
     struct mamori_store_asset as;
     int r = mamori_store_asset_get(s.inst->store, c->args[0], s.a, &as);
     if (r == -ENOENT) {
         cli_error(_("no asset %s in the register"), c->args[0]);
-        return close_session(&s, EX_DATAERR);
+        return cli_session_close(&s, EX_DATAERR);
     }
     if (r < 0) {
         cli_error(_("cannot read the store: %s"), mamori_strerror(r));
-        return close_session(&s, cli_exit_code(r));
+        return cli_session_close(&s, cli_exit_code(r));
     }
     struct mamori_buf b;
     mamori_buf_init(&b, (size_t)1 << 28);
@@ -457,7 +417,7 @@ cmd_asset_show(struct cli *c)
         cli_error(_("cannot read the store: %s"), mamori_strerror(r));
         rc = cli_exit_code(r);
     }
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }
 
 struct list_ctx {
@@ -491,8 +451,8 @@ cmd_asset_list(struct cli *c)
         if (strcmp(c->args[i], "overdue") == 0)
             c->args[i] = overdue_word;
     int rc = parse_pairs(c->args, c->n_args, NULL, keys, vals);
-    struct session s;
-    if (rc || (rc = open_session(c, false, &s)))
+    struct cli_session s;
+    if (rc || (rc = cli_session_open(c, false, &s)))
         return rc;
     struct mamori_store_asset_filter f = {
         .q = vals[0], .zone = vals[2], .type = vals[3], .conf = vals[4], .state = vals[5]};
@@ -502,7 +462,7 @@ cmd_asset_list(struct cli *c)
         f.review_before = today;
     if (vals[1] && mamori_asset_units_below(s.p, vals[1], s.a, &f.units) < 0) {
         cli_error(_("no unit %s in the policy"), vals[1]);
-        return close_session(&s, EX_USAGE);
+        return cli_session_close(&s, EX_USAGE);
     }
     if (vals[3] && mamori_asset_type_find(vals[3]) >= 0)
         f.type = mamori_asset_types[mamori_asset_type_find(vals[3])].id;
@@ -529,7 +489,7 @@ cmd_asset_list(struct cli *c)
         cli_error(_("cannot read the store: %s"), mamori_strerror(r));
         rc = cli_exit_code(r);
     }
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }
 
 /* ---- events ----------------------------------------------------------------------------- */
@@ -540,8 +500,8 @@ cmd_asset_event(struct cli *c)
     static const char *const keys[] = {"purpose", "date", "person", "method", "note", NULL};
     const char *vals[6] = {0};
     int rc = parse_pairs(c->args + 2, c->n_args - 2, NULL, keys, vals);
-    struct session s;
-    if (rc || (rc = open_session(c, true, &s)))
+    struct cli_session s;
+    if (rc || (rc = cli_session_open(c, true, &s)))
         return rc;
     struct mamori_store_asset_event e = {.asset = c->args[0],
                                          .kind = c->args[1],
@@ -579,7 +539,7 @@ cmd_asset_event(struct cli *c)
             printf(_("event %lld recorded\n"), (long long)id);
         }
     }
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }
 
 static int
@@ -595,8 +555,8 @@ event_decide(struct cli *c, bool approve)
         cli_error(_("a denial says why: --reason TEXT"));
         return EX_USAGE;
     }
-    struct session s;
-    int rc = open_session(c, true, &s);
+    struct cli_session s;
+    int rc = cli_session_open(c, true, &s);
     if (rc)
         return rc;
     const char *why = NULL;
@@ -616,7 +576,7 @@ event_decide(struct cli *c, bool approve)
     } else {
         printf(approve ? _("event %lld approved\n") : _("event %lld denied\n"), id);
     }
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }
 
 int
@@ -663,8 +623,8 @@ int
 cmd_asset_import(struct cli *c)
 {
     const char *file = c->args[0];
-    struct session s;
-    int rc = open_session(c, true, &s);
+    struct cli_session s;
+    int rc = cli_session_open(c, true, &s);
     if (rc)
         return rc;
     char *raw = NULL, *map_raw = NULL;
@@ -672,7 +632,7 @@ cmd_asset_import(struct cli *c)
     int r = mamori_fs_read_file(file, (size_t)256 << 20, &raw, &raw_len);
     if (r < 0) {
         cli_error(_("cannot read %s: %s"), file, mamori_strerror(r));
-        return close_session(&s, cli_exit_code(r));
+        return cli_session_close(&s, cli_exit_code(r));
     }
     struct mamori_asset_problems pr;
     mamori_asset_problems_init(&pr, s.a, 1000);
@@ -681,14 +641,14 @@ cmd_asset_import(struct cli *c)
         if ((r = mamori_fs_read_file(c->mapping, 1 << 20, &map_raw, &map_len)) < 0) {
             cli_error(_("cannot read %s: %s"), c->mapping, mamori_strerror(r));
             free(raw);
-            return close_session(&s, cli_exit_code(r));
+            return cli_session_close(&s, cli_exit_code(r));
         }
         r = mamori_asset_mapping_parse(map_raw, map_len, s.a, &map, &pr);
         if (r < 0) {
             print_problems(&pr, c->mapping);
             free(raw);
             free(map_raw);
-            return close_session(&s, EX_DATAERR);
+            return cli_session_close(&s, EX_DATAERR);
         }
         mp = &map;
     }
@@ -700,7 +660,7 @@ cmd_asset_import(struct cli *c)
     free(map_raw);
     if (r == MAMORI_E_INVALID) {
         cli_error(_("%s: line %zu: neither UTF-8 nor CP932 (Shift_JIS)"), file, line);
-        return close_session(&s, EX_DATAERR);
+        return cli_session_close(&s, EX_DATAERR);
     }
     struct mamori_csv csv;
     if (r == 0)
@@ -710,7 +670,7 @@ cmd_asset_import(struct cli *c)
                                         : _("%s: line %zu: over a limit (1,000,000 rows, 256 "
                                             "columns, 64 KiB in a field)"),
                   file, line);
-        return close_session(&s, EX_DATAERR);
+        return cli_session_close(&s, EX_DATAERR);
     }
     struct mamori_store_asset *rows = NULL;
     size_t n = 0, added = 0, changed = 0;
@@ -768,7 +728,7 @@ cmd_asset_import(struct cli *c)
                      "aliases; review those assets\n"),
                    aliased);
     }
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }
 
 struct export_ctx {
@@ -822,8 +782,8 @@ cmd_asset_export(struct cli *c)
         cli_error(_("an XLSX export needs --output FILE.xlsx"));
         return EX_USAGE;
     }
-    struct session s;
-    int rc = open_session(c, false, &s);
+    struct cli_session s;
+    int rc = cli_session_open(c, false, &s);
     if (rc)
         return rc;
     struct mamori_buf b, conv;
@@ -867,7 +827,7 @@ cmd_asset_export(struct cli *c)
     free(ec.rows);
     mamori_buf_done(&b);
     mamori_buf_done(&conv);
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }
 
 /* ---- risks ------------------------------------------------------------------------------ */
@@ -922,8 +882,8 @@ cmd_risk_add(struct cli *c)
                                        "review_due", "note",      NULL};
     const char *vals[6] = {0};
     int rc = parse_pairs(c->args + 2, c->n_args - 2, NULL, keys, vals);
-    struct session s;
-    if (rc || (rc = open_session(c, true, &s)))
+    struct cli_session s;
+    if (rc || (rc = cli_session_open(c, true, &s)))
         return rc;
     char *end = NULL;
     long likelihood = vals[0] ? strtol(vals[0], &end, 10) : 0;
@@ -945,7 +905,7 @@ cmd_risk_add(struct cli *c)
         printf(_("risk %lld: %s, likelihood %lld × impact %lld = %lld (%s)\n"), (long long)id,
                k.asset, (long long)k.likelihood, (long long)k.impact, (long long)k.level,
                mamori_risk_band(k.level));
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }
 
 static int
@@ -980,8 +940,8 @@ cmd_risk_accept(struct cli *c)
         cli_error(_("'%s' is not a risk number"), c->args[0]);
         return EX_USAGE;
     }
-    struct session s;
-    int rc = open_session(c, true, &s);
+    struct cli_session s;
+    int rc = cli_session_open(c, true, &s);
     if (rc)
         return rc;
     struct mamori_asset_problems pr;
@@ -1006,5 +966,5 @@ cmd_risk_accept(struct cli *c)
     } else {
         printf(_("risk %lld accepted until %s\n"), id, c->until);
     }
-    return close_session(&s, rc);
+    return cli_session_close(&s, rc);
 }

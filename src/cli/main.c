@@ -193,6 +193,40 @@ static const struct cli_command commands[] = {
      N_("the self-inspection checklist (基本方針 7): every item with its number, answer and "
         "evidence, those mamori can answer from its records answered"),
      cmd_inspect_run},
+#define GOV(kind, verb, help)                                                                      \
+    {kind, 1, 66, OPT_AS | OPT_JSON | OPT_REASON | OPT_FILE | OPT_OUTPUT | OPT_POLICY,            \
+     kind " " verb "|list|show|edit|fields|STEP ... [--json] [--as USER]", help, cmd_gov}
+    GOV("incident", "open",
+        N_("security incidents (6(7)): open, advance through the stages, deadlines of the "
+           "personal-information reports, the nine statutory items, evidence (--file)")),
+    GOV("exception", "request", N_("例外措置: request, approval by the CISO, review, end")),
+    GOV("staff", "add ID",
+        N_("staff (職員等, 会計年度任用職員, contractors' staff): joiners, policy "
+           "acknowledgement, leavers and their accounts")),
+    GOV("training", "add", N_("training programmes and attendance (6(5))")),
+    GOV("contractor", "add",
+        N_("contractors (6(8)): selection evidence, the contract's items, periodic checks")),
+    GOV("subcontract", "request", N_("再委託: requests and their approval")),
+    GOV("service", "request",
+        N_("external (cloud) services: 機密性2 information, ISMAP, approval, review")),
+    GOV("sns", "add", N_("social-media accounts: responsible person, procedure, listing, MFA")),
+    GOV("audit", "plan",
+        N_("audits (7): plans approved by the 委員会, auditors independent of the units")),
+    GOV("finding", "add", N_("audit findings: corrective action, owner, due date, follow-up")),
+    GOV("doc", "add",
+        N_("policy documents (基本方針, 対策基準, 実施手順, 緊急時対応計画): versions, approval, "
+           "the file (--file), export")),
+    GOV("review", "open", N_("the yearly policy review and the findings it addresses")),
+    GOV("entry", "add", N_("server-room entries and exits (6(4))")),
+#undef GOV
+    {"report", 1, 1, OPT_FORMAT | OPT_OUTPUT | OPT_YEAR | OPT_POLICY,
+     "report inspection|audit|incidents|register --format html|pdf|xlsx -o FILE [--year Y]",
+     N_("reports to the 委員会: self-inspection, audits, incidents, the registers"), cmd_report},
+    {"remind", 0, 0, OPT_JSON | OPT_MAIL | OPT_POLICY,
+     "remind [--json] [--mail inet:HOST:PORT]",
+     N_("what is due or overdue, per person: reviews, training, deadlines, corrective actions, "
+        "expiring exceptions (--mail sends each person theirs)"),
+     cmd_remind},
     {"fw denies", 0, 0, OPT_JSON, "fw denies [--json]",
      N_("denied inter-zone attempts mamorid saw in the firewall's log: rule, source, "
         "destination, service, count, first and last seen"),
@@ -378,6 +412,7 @@ main(int argc, char **argv)
             return EX_USAGE;
         }
     }
+    c.command = cmd->words;
     c.args = words + used;
     c.n_args = n_words - used;
     if (c.n_args < cmd->min_args || c.n_args > cmd->max_args) {

@@ -212,3 +212,35 @@ cli_report_write(struct cli *c, struct mamori_json *j, struct mamori_buf *b)
     }
     return 0;
 }
+
+int
+cli_session_open(struct cli *c, bool need_actor, struct cli_session *s)
+{
+    memset(s, 0, sizeof(*s));
+    int rc = cli_load_policy(c, &s->p, NULL);
+    if (rc)
+        return rc;
+    if ((rc = cli_open_instance(c, &s->inst))) {
+        mamori_policy_free(s->p);
+        return rc;
+    }
+    s->a = mamori_arena_new((size_t)1 << 30);
+    rc = s->a ? 0 : EX_OSERR;
+    if (rc == 0 && need_actor)
+        rc = cli_actor(c, s->inst, s->a, &s->me);
+    if (rc) {
+        mamori_arena_free(s->a);
+        mamori_instance_close(s->inst);
+        mamori_policy_free(s->p);
+    }
+    return rc;
+}
+
+int
+cli_session_close(struct cli_session *s, int rc)
+{
+    mamori_arena_free(s->a);
+    mamori_instance_close(s->inst);
+    mamori_policy_free(s->p);
+    return rc;
+}

@@ -148,3 +148,31 @@ mamori_arena_used(const struct mamori_arena *a)
 {
     return a->handed_out;
 }
+
+const char *
+mamori_trim(struct mamori_arena *arena, const char *s)
+{
+    if (!s)
+        return "";
+    const char *b = s, *e = s + strlen(s);
+    for (;;) {
+        if (b < e && (*b == ' ' || *b == '\t'))
+            b++;
+        else if (e - b >= 3 && memcmp(b, "\xe3\x80\x80", 3) == 0)
+            b += 3;
+        else
+            break;
+    }
+    for (;;) {
+        if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+            e--;
+        else if (e - b >= 3 && memcmp(e - 3, "\xe3\x80\x80", 3) == 0)
+            e -= 3;
+        else
+            break;
+    }
+    if (b == s && *e == '\0')
+        return s;
+    const char *r = mamori_arena_strndup(arena, b, (size_t)(e - b));
+    return r ? r : "";
+}

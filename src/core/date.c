@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "mamori/core.h"
@@ -70,6 +71,32 @@ mamori_date_parse(const char *s, size_t n, int32_t *ret_days)
     if (d > maxd)
         return MAMORI_E_SYNTAX;
     *ret_days = (int32_t)days_from_civil(y, m, d);
+    return 0;
+}
+
+int
+mamori_date_parse_loose(const char *s, char *out, int32_t *ret_days)
+{
+    if (!s || s[0] < '0' || s[0] > '9')
+        return MAMORI_E_SYNTAX;
+    char *end = NULL;
+    long y = strtol(s, &end, 10), m = 0, d = 0;
+    char sep = *end;
+    if ((sep != '-' && sep != '/') || end[1] < '0' || end[1] > '9')
+        return MAMORI_E_SYNTAX;
+    m = strtol(end + 1, &end, 10);
+    if (*end != sep || end[1] < '0' || end[1] > '9')
+        return MAMORI_E_SYNTAX;
+    d = strtol(end + 1, &end, 10);
+    if (*end || y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+        return MAMORI_E_SYNTAX;
+    char iso[16];
+    snprintf(iso, sizeof(iso), "%04ld-%02ld-%02ld", y, m, d);
+    int32_t days;
+    if (mamori_date_parse(iso, 10, &days) < 0)
+        return MAMORI_E_SYNTAX;
+    memcpy(out, iso, 11);
+    *ret_days = days;
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mamori/asset.h"
+#include "mamori/gov.h"
 #include "mamori/hostcheck.h"
 #include "mamori/inspect.h"
 
@@ -357,6 +358,197 @@ log_intact(struct ctx *c, struct mamori_inspect_item *it)
         (unsigned long long)res.n_records, (unsigned long long)res.n_checkpoints);
 }
 
+/* ---- the governance registers -------------------------------------------------------------- */
+
+static bool
+unit_in(struct ctx *c, const char *unit)
+{
+    if (!c->units)
+        return true;
+    char needle[80];
+    snprintf(needle, sizeof(needle), ",%s,", unit);
+    return strstr(c->units, needle) != NULL;
+}
+
+/* Records of a kind in scope (state filter when given) and the dues with a code prefix. */
+struct gov_tally {
+    struct ctx *c;
+    const char *state;
+    int64_t records, due, overdue;
+    char first[400];
+};
+
+static int
+count_record(void *ctx, const struct mamori_gov_record *r)
+{
+    struct gov_tally *t = ctx;
+    if (unit_in(t->c, r->unit) && (!t->state || mamori_gov_listed(t->state, r->state)))
+        t->records++;
+    return 0;
+}
+
+static int
+gov_tally(struct ctx *c, const char *kind, const char *states, const char *code,
+          struct gov_tally *t)
+{
+    *t = (struct gov_tally){.c = c, .state = states};
+    int r = mamori_gov_iterate(c->inst, c->p, mamori_gov_kind_find(kind), NULL, NULL,
+                               count_record, t);
+    struct mamori_arena *a = mamori_arena_new((size_t)1 << 28);
+    struct mamori_gov_due *v = NULL;
+    size_t n = 0;
+    int32_t today = 0;
+    mamori_date_parse(c->today, 10, &today);
+    if (r == 0)
+        r = a ? mamori_gov_dues(c->inst, c->p, today, &v, &n, a) : -ENOMEM;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        if (strncmp(v[i].flag.code, code, strlen(code)) != 0 || !unit_in(c, v[i].unit))
+            continue;
+        t->due++;
+        if (v[i].flag.overdue && !t->overdue++)
+            snprintf(t->first, sizeof(t->first), "%s %s: %s", v[i].id, v[i].title,
+                     mamori_i18n_japanese() ? v[i].flag.text_ja : v[i].flag.text_en);
+    }
+    free(v);
+    mamori_arena_free(a);
+    return r;
+}
+
+static void
+training_attended(struct ctx *c, struct mamori_inspect_item *it)
+{
+    struct gov_tally t, prog;
+    int r = gov_tally(c, "staff", "|active|", "training-due", &t);
+    if (r == 0)
+        r = gov_tally(c, "training", "|active|", "-", &prog);
+    if (r < 0)
+        return store_failed(it, r);
+    if (t.records == 0) {
+        snprintf(it->evidence, sizeof(it->evidence), "%s",
+                 _("no staff in the register (mamori staff add): a person answers"));
+        return;
+    }
+    if (prog.records == 0)
+        return say(it, MAMORI_INSPECT_NOT_DONE, _("%lld staff, but no training programme "
+                                                  "(mamori training add)"),
+                   (long long)t.records);
+    if (t.overdue == 0)
+        return say(it, MAMORI_INSPECT_DONE,
+                   _("%lld staff, %lld programmes: nobody is overdue (%lld due soon)"),
+                   (long long)t.records, (long long)prog.records, (long long)t.due);
+    say(it, t.overdue < t.records ? MAMORI_INSPECT_PARTIAL : MAMORI_INSPECT_NOT_DONE,
+        _("%lld trainings overdue among %lld staff (first: %s)"), (long long)t.overdue,
+        (long long)t.records, t.first);
+}
+
+static void
+leavers_removed(struct ctx *c, struct mamori_inspect_item *it)
+{
+    struct gov_tally t;
+    int r = gov_tally(c, "staff", "|left|removed|", "leaver-accounts", &t);
+    if (r < 0)
+        return store_failed(it, r);
+    if (t.records == 0)
+        return say(it, MAMORI_INSPECT_NA, "%s", _("no leavers in the staff register"));
+    if (t.overdue == 0)
+        return say(it, MAMORI_INSPECT_DONE,
+                   _("%lld leavers: every account removed within %lld days"),
+                   (long long)t.records, (long long)c->p->governance.leaver_days);
+    say(it, t.overdue < t.records ? MAMORI_INSPECT_PARTIAL : MAMORI_INSPECT_NOT_DONE,
+        _("%lld of %lld leavers still have accounts past %lld days (first: %s)"),
+        (long long)t.overdue, (long long)t.records, (long long)c->p->governance.leaver_days,
+        t.first);
+}
+
+static void
+sns_complete(struct ctx *c, struct mamori_inspect_item *it)
+{
+    struct gov_tally t;
+    int r = gov_tally(c, "sns", "|active|", "sns-", &t);
+    if (r < 0)
+        return store_failed(it, r);
+    if (t.records == 0)
+        return say(it, MAMORI_INSPECT_NA, "%s", _("no social-media account is registered"));
+    if (t.overdue == 0)
+        return say(it, MAMORI_INSPECT_DONE,
+                   _("%lld accounts, each with a responsible person, procedure, listing and "
+                     "MFA"),
+                   (long long)t.records);
+    say(it, MAMORI_INSPECT_PARTIAL, _("%lld gaps over %lld accounts (first: %s)"),
+        (long long)t.overdue, (long long)t.records, t.first);
+}
+
+static void
+contractors_managed(struct ctx *c, struct mamori_inspect_item *it)
+{
+    struct gov_tally items, checks;
+    int r = gov_tally(c, "contractor", "|contracted|", "contract-items", &items);
+    if (r == 0)
+        r = gov_tally(c, "contractor", "|contracted|", "contractor-check", &checks);
+    if (r < 0)
+        return store_failed(it, r);
+    if (items.records == 0)
+        return say(it, MAMORI_INSPECT_NA, "%s", _("no contractor under contract"));
+    if (items.due == 0 && checks.overdue == 0)
+        return say(it, MAMORI_INSPECT_DONE,
+                   _("%lld contractors: every contract has all its items, checks in date"),
+                   (long long)items.records);
+    say(it, MAMORI_INSPECT_PARTIAL,
+        _("%lld contracts miss items, %lld periodic checks overdue, of %lld contractors"),
+        (long long)items.due, (long long)checks.overdue, (long long)items.records);
+}
+
+static void
+incident_deadlines(struct ctx *c, struct mamori_inspect_item *it)
+{
+    struct gov_tally t;
+    int r = gov_tally(c, "incident", NULL, "deadline-", &t);
+    if (r < 0)
+        return store_failed(it, r);
+    if (t.records == 0)
+        return say(it, MAMORI_INSPECT_NA, "%s", _("no incident is recorded"));
+    if (t.overdue == 0)
+        return say(it, MAMORI_INSPECT_DONE,
+                   _("%lld incidents: no report to the 個人情報保護委員会 is overdue"),
+                   (long long)t.records);
+    say(it, MAMORI_INSPECT_NOT_DONE, _("%lld statutory reports overdue (first: %s)"),
+        (long long)t.overdue, t.first);
+}
+
+static void
+findings_corrected(struct ctx *c, struct mamori_inspect_item *it)
+{
+    struct gov_tally t;
+    int r = gov_tally(c, "finding", NULL, "finding-due", &t);
+    if (r < 0)
+        return store_failed(it, r);
+    if (t.records == 0)
+        return say(it, MAMORI_INSPECT_NA, "%s", _("no audit finding is recorded"));
+    if (t.overdue == 0)
+        return say(it, MAMORI_INSPECT_DONE, _("%lld findings: none past its due date"),
+                   (long long)t.records);
+    say(it, t.overdue < t.records ? MAMORI_INSPECT_PARTIAL : MAMORI_INSPECT_NOT_DONE,
+        _("%lld of %lld findings are past their due date (first: %s)"), (long long)t.overdue,
+        (long long)t.records, t.first);
+}
+
+static void
+policy_reviewed(struct ctx *c, struct mamori_inspect_item *it)
+{
+    struct gov_tally t;
+    int r = gov_tally(c, "doc", "|approved|", "doc-review", &t);
+    if (r < 0)
+        return store_failed(it, r);
+    if (t.records == 0)
+        return say(it, MAMORI_INSPECT_NOT_DONE, "%s",
+                   _("no approved policy document in the register (mamori doc add)"));
+    if (t.overdue == 0)
+        return say(it, MAMORI_INSPECT_DONE, _("%lld approved documents, none past its review"),
+                   (long long)t.records);
+    say(it, MAMORI_INSPECT_PARTIAL, _("%lld of %lld documents are past their review (first: %s)"),
+        (long long)t.overdue, (long long)t.records, t.first);
+}
+
 /* ---- the checklist ------------------------------------------------------------------------- */
 
 static const struct {
@@ -366,9 +558,9 @@ static const struct {
     {"3-1", "3", "dept_manager", "情報資産のリスクを評価し、受容は期限内か",
      "Are the assets' risks assessed, acceptances in date?", risks_managed},
     {"5-1", "5", "section_manager", "職員等は情報セキュリティ研修を受講しているか",
-     "Has the staff attended security training?", NULL},
+     "Has the staff attended security training?", training_attended},
     {"5-2", "5", "system_admin", "退職者・異動者のアカウントは速やかに削除されているか",
-     "Are leavers' accounts removed promptly?", NULL},
+     "Are leavers' accounts removed promptly?", leavers_removed},
     {"6(2)-1", "6(2)", "section_manager", "情報資産はすべて台帳に登録され、分類されているか",
      "Is every information asset registered and classified?", assets_classified},
     {"6(2)-2", "6(2)", "section_manager", "分類の見直しは期限内に行われているか",
@@ -390,9 +582,18 @@ static const struct {
      "Are the servers' clocks synchronised?", clock_synchronised},
     {"6(8)-1", "6(8)", "section_manager",
      "SNS アカウントは運用手順・なりすまし対策・多要素認証を満たすか",
-     "Are the social-media accounts complete (procedure, listed, MFA)?", NULL},
+     "Are the social-media accounts complete (procedure, listed, MFA)?", sns_complete},
+    {"6(8)-2", "6(8)", "section_manager",
+     "委託契約は必須項目を備え、定期的に確認しているか",
+     "Do contracts have every required item, checked periodically?", contractors_managed},
+    {"6(7)-1", "6(7)", "csirt", "個人情報保護委員会への速報・確報は期限内か",
+     "Are reports to the 個人情報保護委員会 made in time?", incident_deadlines},
     {"7-1", "7", "auditor", "監査ログは改ざんされていないか", "Is the audit log intact?",
      log_intact},
+    {"7-2", "7", "auditor", "監査の指摘事項は期限内に改善されているか",
+     "Are audit findings corrected by their due dates?", findings_corrected},
+    {"9-1", "9", "general_manager", "ポリシー文書は期限内に見直されているか",
+     "Are the policy documents reviewed on time?", policy_reviewed},
 };
 
 const char *

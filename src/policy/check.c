@@ -360,6 +360,15 @@ apply_defaults(struct mamori_policy *p)
         p->assets.review_months = 12;
     if (!p->assets.risk_review_months)
         p->assets.risk_review_months = 12;
+    struct mamori_gov_rules *g = &p->governance;
+    if (!g->incident_prompt_days)
+        g->incident_prompt_days = 3;
+    if (!g->leaver_days)
+        g->leaver_days = 5;
+    if (!g->remind_days)
+        g->remind_days = 14;
+    if (!g->review_months)
+        g->review_months = 12;
     struct mamori_limits *lim = &p->sanitize.limits;
     if (!lim->max_depth)
         lim->max_depth = 16;

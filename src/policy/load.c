@@ -285,6 +285,17 @@ static const struct field assets_fields[] = {
 static const struct objdesc assets_desc =
     OBJ_NOPOS(struct mamori_asset_rules, N_("assets"), assets_fields);
 
+#define GR(m) offsetof(struct mamori_gov_rules, m)
+static const struct field governance_fields[] = {
+    {"incident_prompt_days", F_INT, false, GR(incident_prompt_days), 0, NULL, 1, 30},
+    {"leaver_days", F_INT, false, GR(leaver_days), 0, NULL, 1, 90},
+    {"remind_days", F_INT, false, GR(remind_days), 0, NULL, 1, 90},
+    {"review_months", F_INT, false, GR(review_months), 0, NULL, 1, 60},
+};
+#undef GR
+static const struct objdesc governance_desc =
+    OBJ_NOPOS(struct mamori_gov_rules, N_("governance"), governance_fields);
+
 #define P(m) offsetof(struct mamori_policy, m)
 
 static const struct field municipality_fields[] = {
@@ -333,6 +344,7 @@ static const struct field policy_fields[] = {
     {"restrictions", F_OBJLIST, false, P(restrictions), P(n_restrictions), &restriction_desc, 0, 0},
     {"threats", F_OBJLIST, false, P(threats), P(n_threats), &threat_desc, 0, 0},
     {"assets", F_OBJ, false, P(assets), 0, &assets_desc, 0, 0},
+    {"governance", F_OBJ, false, P(governance), 0, &governance_desc, 0, 0},
     {"roles", F_OBJLIST, false, P(roles), P(n_roles), &role_desc, 0, 0},
     {"approvals", F_OBJLIST, false, P(approvals), P(n_approvals), &approval_desc, 0, 0},
     {"units", F_OBJLIST, false, P(units), P(n_units), &unit_desc, 0, 0},

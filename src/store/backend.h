@@ -87,6 +87,16 @@ struct mamori_store_ops {
                     struct mamori_store_risk *ret);
     int (*risk_iterate)(struct mamori_store *s, const char *asset, mamori_store_risk_cb cb,
                         void *ctx);
+    int (*gov_put)(struct mamori_store *s, const struct mamori_store_gov *g, bool insert);
+    int (*gov_get)(struct mamori_store *s, const char *kind, const char *id,
+                   struct mamori_arena *arena, struct mamori_store_gov *ret);
+    int (*gov_iterate)(struct mamori_store *s, const char *kind, const char *state,
+                       mamori_store_gov_cb cb, void *ctx);
+    int (*gov_last_number)(struct mamori_store *s, const char *kind, const char *prefix,
+                           int64_t *ret);
+    int (*gov_step_add)(struct mamori_store *s, const struct mamori_store_gov_step *st);
+    int (*gov_step_iterate)(struct mamori_store *s, const char *kind, const char *id,
+                            mamori_store_gov_step_cb cb, void *ctx);
 };
 
 /* Every backend's handle starts with this. */

@@ -78,6 +78,13 @@ enum stmt_id {
     ST_RISK_UPDATE,
     ST_RISK_GET,
     ST_RISK_ITER,
+    ST_GOV_INSERT,
+    ST_GOV_UPDATE,
+    ST_GOV_GET,
+    ST_GOV_ITER,
+    ST_GOV_LAST,
+    ST_GOV_STEP_ADD,
+    ST_GOV_STEP_ITER,
     ST_MAX,
 };
 
@@ -106,7 +113,25 @@ enum stmt_id {
     "id, asset, threat, treatment, controls, state, accepted_by, accept_until, review_due, "       \
     "created_by, note, likelihood, impact, level, created_us, updated_us"
 
+#define GOV_COLUMNS "kind, id, state, unit, title, created_by, data, created_us, updated_us"
+#define GOV_STEP_COLUMNS                                                                           \
+    "kind, id, seq, at_us, actor, action, from_state, to_state, note, data"
+
 static const char *const stmt_sql[ST_MAX] = {
+    [ST_GOV_INSERT] = "INSERT INTO gov_record(" GOV_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                      "?7, ?8, ?9)",
+    [ST_GOV_UPDATE] = "UPDATE gov_record SET state = ?3, unit = ?4, title = ?5, created_by = ?6, "
+                      "data = ?7, created_us = ?8, updated_us = ?9 WHERE kind = ?1 AND id = ?2",
+    [ST_GOV_GET] = "SELECT " GOV_COLUMNS " FROM gov_record WHERE kind = ?1 AND id = ?2",
+    [ST_GOV_ITER] = "SELECT " GOV_COLUMNS " FROM gov_record WHERE (?1 IS NULL OR kind = ?1) AND "
+                    "(?2 IS NULL OR state = ?2) ORDER BY kind, length(id), id",
+    [ST_GOV_LAST] = "SELECT coalesce(max(CAST(substr(id, length(?2) + 2) AS INTEGER)), 0) FROM "
+                    "gov_record WHERE kind = ?1 AND substr(id, 1, length(?2) + 1) = ?2 || '-'",
+    [ST_GOV_STEP_ADD] = "INSERT INTO gov_step(" GOV_STEP_COLUMNS ") SELECT ?1, ?2, "
+                        "coalesce(max(seq), 0) + 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM gov_step "
+                        "WHERE kind = ?1 AND id = ?2",
+    [ST_GOV_STEP_ITER] = "SELECT " GOV_STEP_COLUMNS " FROM gov_step WHERE kind = ?1 AND id = ?2 "
+                         "ORDER BY seq",
     [ST_ASSET_INSERT] = "INSERT INTO asset(" ASSET_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
                         "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
                         "?23, ?24, ?25)",
@@ -429,6 +454,23 @@ static const char *const migrations[] = {
     ") STRICT;"
     "CREATE INDEX risk_asset ON risk(asset, id);"
     "PRAGMA user_version = 10;",
+    /* 11: the governance registers (incidents, staff, contractors, audits ...): one table of
+     * records whose kind-specific fields are a JSON object, and the steps taken on them. */
+    "CREATE TABLE gov_record ("
+    "  kind TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, unit TEXT NOT NULL,"
+    "  title TEXT NOT NULL, created_by TEXT NOT NULL, data TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, id)"
+    ") STRICT;"
+    "CREATE INDEX gov_record_state ON gov_record(kind, state);"
+    "CREATE TABLE gov_step ("
+    "  kind TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, at_us INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL, action TEXT NOT NULL, from_state TEXT NOT NULL,"
+    "  to_state TEXT NOT NULL, note TEXT NOT NULL, data TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, id, seq),"
+    "  FOREIGN KEY (kind, id) REFERENCES gov_record(kind, id)"
+    ") STRICT;"
+    "PRAGMA user_version = 11;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -1977,6 +2019,153 @@ sqlite_risk_iterate(struct mamori_store *base, const char *asset, mamori_store_r
     return r;
 }
 
+static int
+gov_row(sqlite3_stmt *st, struct mamori_arena *a, struct mamori_store_gov *g)
+{
+    memset(g, 0, sizeof(*g));
+    const char **texts[] = {&g->kind, &g->id, &g->state, &g->unit, &g->title, &g->created_by,
+                            &g->data};
+    int r = read_texts(st, 0, texts, 7, a);
+    g->created_us = sqlite3_column_int64(st, 7);
+    g->updated_us = sqlite3_column_int64(st, 8);
+    return r;
+}
+
+static int
+sqlite_gov_put(struct mamori_store *base, const struct mamori_store_gov *g, bool insert)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), insert ? ST_GOV_INSERT : ST_GOV_UPDATE, &st);
+    if (r < 0)
+        return r;
+    const char *texts[] = {g->kind, g->id, g->state, g->unit, g->title, g->created_by, g->data};
+    bind_texts(st, 1, texts, 7);
+    sqlite3_bind_int64(st, 8, g->created_us);
+    sqlite3_bind_int64(st, 9, g->updated_us);
+    if (!insert)
+        return step_changed(impl(base), st, -ENOENT);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_gov_get(struct mamori_store *base, const char *kind, const char *id,
+               struct mamori_arena *arena, struct mamori_store_gov *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_GOV_GET, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    r = rc == SQLITE_ROW ? gov_row(st, arena, ret) : rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_gov_iterate(struct mamori_store *base, const char *kind, const char *state,
+                   mamori_store_gov_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_GOV_ITER, &st);
+    if (r < 0)
+        return r;
+    if (kind)
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    if (state)
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_gov g;
+        r = gov_row(st, NULL, &g);
+        if (r == 0)
+            r = cb(ctx, &g);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_gov_last_number(struct mamori_store *base, const char *kind, const char *prefix,
+                       int64_t *ret)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_GOV_LAST, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *ret = sqlite3_column_int64(st, 0);
+    r = rc == SQLITE_ROW ? 0 : errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
+sqlite_gov_step_add(struct mamori_store *base, const struct mamori_store_gov_step *s)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_GOV_STEP_ADD, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, s->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, s->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, s->at_us);
+    const char *texts[] = {s->actor, s->action, s->from_state, s->to_state, s->note, s->data};
+    bind_texts(st, 4, texts, 6);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static int
+sqlite_gov_step_iterate(struct mamori_store *base, const char *kind, const char *id,
+                        mamori_store_gov_step_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_GOV_STEP_ITER, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_gov_step s;
+        memset(&s, 0, sizeof(s));
+        const char **texts[] = {&s.kind, &s.id};
+        const char **more[] = {&s.actor, &s.action, &s.from_state, &s.to_state, &s.note,
+                               &s.data};
+        r = read_texts(st, 0, texts, 2, NULL);
+        if (r == 0)
+            r = read_texts(st, 4, more, 6, NULL);
+        s.seq = sqlite3_column_int64(st, 2);
+        s.at_us = sqlite3_column_int64(st, 3);
+        if (r == 0)
+            r = cb(ctx, &s);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
 static const struct mamori_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -2033,6 +2222,12 @@ static const struct mamori_store_ops sqlite_ops = {
     .risk_put = sqlite_risk_put,
     .risk_get = sqlite_risk_get,
     .risk_iterate = sqlite_risk_iterate,
+    .gov_put = sqlite_gov_put,
+    .gov_get = sqlite_gov_get,
+    .gov_iterate = sqlite_gov_iterate,
+    .gov_last_number = sqlite_gov_last_number,
+    .gov_step_add = sqlite_gov_step_add,
+    .gov_step_iterate = sqlite_gov_step_iterate,
 };
 
 int

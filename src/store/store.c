@@ -373,3 +373,43 @@ mamori_store_risk_iterate(struct mamori_store *s, const char *asset, mamori_stor
 {
     return s->ops->risk_iterate(s, asset, cb, ctx);
 }
+
+int
+mamori_store_gov_put(struct mamori_store *s, const struct mamori_store_gov *g, bool insert)
+{
+    return s->ops->gov_put(s, g, insert);
+}
+
+int
+mamori_store_gov_get(struct mamori_store *s, const char *kind, const char *id,
+                     struct mamori_arena *arena, struct mamori_store_gov *ret)
+{
+    return s->ops->gov_get(s, kind, id, arena, ret);
+}
+
+int
+mamori_store_gov_iterate(struct mamori_store *s, const char *kind, const char *state,
+                         mamori_store_gov_cb cb, void *ctx)
+{
+    return s->ops->gov_iterate(s, kind, state, cb, ctx);
+}
+
+int
+mamori_store_gov_last_number(struct mamori_store *s, const char *kind, const char *prefix,
+                             int64_t *ret)
+{
+    return s->ops->gov_last_number(s, kind, prefix, ret);
+}
+
+int
+mamori_store_gov_step_add(struct mamori_store *s, const struct mamori_store_gov_step *st)
+{
+    return s->ops->gov_step_add(s, st);
+}
+
+int
+mamori_store_gov_step_iterate(struct mamori_store *s, const char *kind, const char *id,
+                              mamori_store_gov_step_cb cb, void *ctx)
+{
+    return s->ops->gov_step_iterate(s, kind, id, cb, ctx);
+}
