@@ -15,7 +15,7 @@
 #include "mamori/gov.h"
 
 /* Roles that act for the whole organisation, not for one unit. */
-#define ORG_WIDE "|ciso|general_manager|csirt|committee|auditor|"
+#define ORG_WIDE "|ciso|general_manager|csirt|committee|auditor|system_admin|"
 
 /* ---- the world over an instance ------------------------------------------------------------ */
 

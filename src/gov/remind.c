@@ -17,7 +17,7 @@
 #include "mamori/mail.h"
 #include "mamori/smtp.h"
 
-#define ORG_WIDE "|ciso|general_manager|csirt|committee|auditor|"
+#define ORG_WIDE "|ciso|general_manager|csirt|committee|auditor|system_admin|"
 
 
 
@@ -320,6 +320,7 @@ on_risk(void *ctx, const struct mamori_store_risk *k)
 
 struct resolve {
     struct collect *c;
+    bool *delivered; /* per due: some enabled person got it */
     struct mamori_gov_reminder *out;
     size_t n, cap;
     int err;
@@ -364,6 +365,7 @@ on_person(void *ctx, const struct mamori_store_person *ps)
             continue;
         if (!id && !(id = mamori_arena_strdup(c->a, ps->id)))
             return -ENOMEM;
+        rs->delivered[i] = true;
         int r = add_reminder(rs, id, d);
         if (r < 0)
             return r;
@@ -429,8 +431,22 @@ mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p
     int r = mamori_gov_dues(inst, p, today, &c.v, &c.n, a);
     if (r < 0)
         return r;
-    struct resolve rs = {.c = &c};
-    r = mamori_store_person_iterate(inst->store, on_person, &rs);
+    struct resolve rs = {.c = &c, .delivered = calloc(c.n + 1, sizeof(bool))};
+    r = rs.delivered ? mamori_store_person_iterate(inst->store, on_person, &rs) : -ENOMEM;
+    /* a due for a person who left (disabled, or gone): to the section manager of its unit */
+    size_t undelivered = 0;
+    for (size_t i = 0; r == 0 && i < c.n; i++)
+        if (!rs.delivered[i] && *c.v[i].flag.who) {
+            c.v[i].flag.who = "";
+            c.v[i].flag.role = "section_manager";
+            undelivered++;
+        } else {
+            c.v[i].flag.role = "-"; /* delivered: not again */
+            c.v[i].flag.who = "-";
+        }
+    if (r == 0 && undelivered)
+        r = mamori_store_person_iterate(inst->store, on_person, &rs);
+    free(rs.delivered);
     free(c.v);
     if (r < 0) {
         free(rs.out);

@@ -307,16 +307,18 @@ mamori_gov_value(const struct mamori_gov_world *w, const struct mamori_gov_kind 
         }
         break;
     }
-    case MAMORI_GOV_ENUM:
-        if (!mamori_gov_listed(fd->values, v)) {
-            char list[200];
-            snprintf(list, sizeof(list), "%s", fd->values + 1);
+    case MAMORI_GOV_ENUM: {
+        char list[200];
+        snprintf(list, sizeof(list), "|%s|", fd->values);
+        if (!mamori_gov_listed(list, v)) {
+            snprintf(list, sizeof(list), "%s", fd->values);
             for (char *q = list; *q; q++)
                 if (*q == '|')
-                    *q = q[1] ? ',' : '\0';
+                    *q = ',';
             mamori_gov_problem(pr, fd->key, _("\"%s\" is not one of %s"), v, list);
         }
         break;
+    }
     case MAMORI_GOV_PERSON:
         return one_person(w, fd, v, ret, pr) == -ENOMEM ? -ENOMEM
                : pr->n > before                          ? MAMORI_E_INVALID
