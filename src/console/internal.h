@@ -123,6 +123,8 @@ bool transfer_route(struct req *rq);
 void transfer_approvals(struct req *rq, struct mamori_html *h);
 /* The asset register's pages (assets.c): true when handled. */
 bool assets_route(struct req *rq);
+/* The governance registers' pages (gov.c): true when handled. */
+bool gov_route(struct req *rq);
 /* The asset events waiting for the person's decision, as a section of the approvals page. */
 void asset_approvals(struct req *rq, struct mamori_html *h);
 /* May role see the audit log? */

@@ -64,6 +64,8 @@ page_begin(struct req *rq, struct mamori_html *h, const char *title)
         mamori_html_text(h, T(rq, "File transfer"));
         MAMORI_HTML(h, "</a><a href=\"/assets\">");
         mamori_html_text(h, T(rq, "Information assets"));
+        MAMORI_HTML(h, "</a><a href=\"/gov\">");
+        mamori_html_text(h, T(rq, "Governance"));
         MAMORI_HTML(h, "</a><a href=\"/approvals\">");
         mamori_html_text(h, T(rq, "Approvals"));
         MAMORI_HTML(h, "</a>");

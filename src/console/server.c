@@ -129,7 +129,10 @@ static const char style_css[] =
     "background:#fff;border:1px solid #ccd;border-radius:6px;padding:.8em 1.2em;min-width:12em}"
     ".card .n{font-size:1.8em;font-weight:bold}form.inline{display:inline}label{display:block;"
     "margin:.5em 0}input[type=text],input[type=password]{padding:.3em;min-width:18em}button{"
-    "padding:.3em .9em}.small{font-size:.85em;color:#555}code{word-break:break-all}";
+    "padding:.3em .9em}.small{font-size:.85em;color:#555}code{word-break:break-all}"
+    ".flag{display:inline-block;background:#fff4d6;border-radius:3px;padding:0 .4em;margin:1px}"
+    ".flag.overdue{background:#fbe4e4;color:#8a1010}form.step{background:#fff;border:1px solid "
+    "#ccd;padding:.4em .8em;margin:.5em 0}textarea{min-width:30em;min-height:3em}";
 
 /* The upload page's one script (served as /static/upload.js; no inline script anywhere): sends
  * the form with XMLHttpRequest to show progress, then shows the answer page. Without it the
@@ -606,6 +609,8 @@ dispatch(struct req *rq)
     if (transfer_route(rq))
         return;
     if (assets_route(rq))
+        return;
+    if (gov_route(rq))
         return;
     if (rq->face == 'l' && pages_route(rq))
         return;

@@ -261,6 +261,37 @@ assert "パスワードの共有" in cells and "FND-1" in cells, cells[:40]' "$T
 is "the registers' report as PDF" 0 "$(st M report register --format pdf -o "$T/reg.pdf")"
 is "an unknown report: usage error" 64 "$(st M report nothing --format html)"
 
+# ---- the console ------------------------------------------------------------------------------
+unset MAMORI_NOW # sign-in and TOTP run on the real clock
+MAMORID=$(dirname "$MAMORI")/mamorid
+M user add madoguchi --role staff --unit shimin-shimin --password-file "$T/pw" --as admin >/dev/null
+M user enrol-totp csirt1 --as admin 2>/dev/null | sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p' >"$T/totp.csirt1"
+LGWAN=$(free_port)
+INET=$(free_port)
+printf 'console = 127.0.0.1:%s\nupload = 127.0.0.1:%s\n' "$LGWAN" "$INET" >"$T/inst/mamorid.conf"
+"$MAMORID" -C "$T/inst" 2>"$T/mamorid.log" &
+MPID=$!
+for _ in $(seq 1 200); do grep -q ready "$T/mamorid.log" && break; sleep 0.05; done
+check "mamorid starts with the console" grep -q "console (LGWAN face" "$T/mamorid.log"
+if ! command -v node >/dev/null; then
+    not_ok "node is installed (scripts/install-deps)"
+else
+    SHOTS="$(dirname "$MAMORI")/meson-logs/console-screenshots"
+    mkdir -p "$SHOTS"
+    node "$SRC/tests/browser/gov.mjs" --start "$n" --count-file "$T/count" \
+        --lgwan "http://127.0.0.1:$LGWAN" --password "correct horse battery staple" \
+        --totp-dir "$T" --shots "$SHOTS"
+    read -r n failed_js <"$T/count" || { n=$((n + 1)); failed_js=1; echo "not ok $n - gov.mjs ran to the end"; }
+    failed=$((failed + failed_js))
+fi
+kill "$MPID" 2>/dev/null
+wait "$MPID" 2>/dev/null
+read -r inc exc <"$T/gov-ids" 2>/dev/null || inc=none
+is "the incident the browser moved is at CSIRT評価 in the store" assessed "$(state incident "$inc")"
+is "the exception the browser requested is still waiting" requested "$(state exception "${exc:-none}")"
+check "no sanitizer report from mamorid (in the ASan build)" sh -c \
+    "! grep -E 'Sanitizer|runtime error' '$T/mamorid.log'"
+
 check "the audit log verifies after all of it" M log verify
 M log show --json >"$T/log.json" 2>/dev/null
 check "refusals are in the log (exception.approve refused)" python3 -c '
