@@ -76,10 +76,10 @@ struct mamori_gov_step_def {
 struct mamori_gov_kind {
     const char *id, *prefix; /* "incident", "INC" */
     const char *ja, *en;
-    const char *clause; /* 基本方針 clause */
-    const char *verb;   /* the CLI's word for making one: "add", "open", "request" */
+    const char *clause;   /* 基本方針 clause */
+    const char *verb;     /* the CLI's word for making one: "add", "open", "request" */
     const char *creators; /* who may make one: "*" or "|role|role|" */
-    bool id_given;      /* the id is the caller's (staff numbers), not numbered by mamori */
+    bool id_given;        /* the id is the caller's (staff numbers), not numbered by mamori */
     const struct mamori_gov_field *fields;
     size_t n_fields;
     const struct mamori_gov_state *states; /* states[0] is the initial state */
@@ -162,7 +162,7 @@ struct mamori_gov_flag {
     char text_ja[200], text_en[200];
     char due[11]; /* YYYY-MM-DD or "" */
     bool overdue;
-    const char *who; /* a person id, or "" for the role below */
+    const char *who;  /* a person id, or "" for the role below */
     const char *role; /* the role that answers it at the record's unit */
 };
 /* The flags of a record on today; returns how many were written (at most max). */
@@ -218,8 +218,8 @@ int mamori_gov_iterate(struct mamori_instance *inst, const struct mamori_policy 
                        const struct mamori_gov_kind *k, const char *state, const char *unit,
                        mamori_gov_record_cb cb, void *ctx);
 /* The steps of a record, oldest first. */
-int mamori_gov_steps(struct mamori_instance *inst, const struct mamori_gov_kind *k,
-                     const char *id, mamori_store_gov_step_cb cb, void *ctx);
+int mamori_gov_steps(struct mamori_instance *inst, const struct mamori_gov_kind *k, const char *id,
+                     mamori_store_gov_step_cb cb, void *ctx);
 /* The world of the rules over an instance (persons, assets, records from its store). */
 void mamori_gov_world_init(struct mamori_gov_world *w, struct mamori_instance *inst,
                            const struct mamori_policy *p, struct mamori_arena *a);
@@ -252,9 +252,8 @@ struct mamori_gov_reminder {
 /* The dues resolved to the enabled persons who answer (named, or holding the role at the
  * record's unit or above it; organisation-wide roles everywhere). Sorted by person, overdue
  * first. *ret malloc'd; strings in a. */
-int mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p,
-                         int32_t today, struct mamori_gov_reminder **ret, size_t *ret_n,
-                         struct mamori_arena *a);
+int mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p, int32_t today,
+                         struct mamori_gov_reminder **ret, size_t *ret_n, struct mamori_arena *a);
 /* Mails each person their reminders (one message each, Japanese then English) through relay
  * ("inet:HOST:PORT" or "unix:PATH"); persons without a mail address are skipped. Each send is
  * an audit record (remind.mail sent/failed). */

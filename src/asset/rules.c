@@ -217,7 +217,6 @@ id_ok(const char *s)
     return true;
 }
 
-
 /* A comma-separated list normalised: each item trimmed, empty ones dropped, joined by ','.
  * check (may be NULL) maps an item to its id or NULL (problem reported by the caller). */
 static const char *

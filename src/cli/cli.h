@@ -78,7 +78,7 @@ struct cli {
     const char *year;
     const char *command; /* the command's words ("incident") */
     unsigned given;      /* enum cli_opt bits seen */
-    char **args;    /* operands after the command words */
+    char **args;         /* operands after the command words */
     int n_args;
 };
 

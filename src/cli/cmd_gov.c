@@ -74,8 +74,8 @@ why_text(const char *why)
 }
 
 static int
-result(int r, const struct mamori_gov_kind *k, const char *id,
-       const struct mamori_gov_problems *pr, const struct mamori_store_person *me, const char *why)
+result(int r, const struct mamori_gov_kind *k, const char *id, const struct mamori_gov_problems *pr,
+       const struct mamori_store_person *me, const char *why)
 {
     if (r == MAMORI_E_INVALID) {
         print_problems(pr, id ? id : k->id);
@@ -114,9 +114,8 @@ print_step(void *ctx, const struct mamori_store_gov_step *s)
     char t[32];
     mamori_time_format(s->at_us, t);
     printf("    %.19s  %-12s %-16s %s%s%s%s%s\n", t, s->actor, s->action,
-           *s->from_state ? state_name(sc->k, s->from_state) : "",
-           *s->from_state ? " → " : "", state_name(sc->k, s->to_state), *s->note ? "  " : "",
-           s->note);
+           *s->from_state ? state_name(sc->k, s->from_state) : "", *s->from_state ? " → " : "",
+           state_name(sc->k, s->to_state), *s->note ? "  " : "", s->note);
     return 0;
 }
 
@@ -284,10 +283,9 @@ static int
 fields(const struct mamori_gov_kind *k)
 {
     bool ja = mamori_i18n_japanese();
-    static const char *const types[] = {"text",   "text (lines)", "date",  "date time",
-                                        "yes/no", "number",       "one of", "person",
-                                        "persons", "unit",        "units", "roles",
-                                        "zone",   "assets",       "record", "records"};
+    static const char *const types[] = {
+        "text",    "text (lines)", "date",  "date time", "yes/no", "number", "one of", "person",
+        "persons", "unit",         "units", "roles",     "zone",   "assets", "record", "records"};
     printf("%s (%s) — %s %s\n", ja ? k->ja : k->en, k->id, ja ? "基本方針" : "clause", k->clause);
     printf("%s\n", ja ? "項目:" : "fields:");
     for (size_t i = 0; i < k->n_fields; i++) {
@@ -375,8 +373,7 @@ export_doc(struct cli *c, struct cli_session *s, const struct mamori_gov_kind *k
     size_t len;
     rc = mamori_gov_file_read(s->inst, sha, &data, &len);
     if (rc == MAMORI_E_TAMPERED) {
-        cli_error(_("the kept file of %s does not match its SHA-256 %s: it was changed"), id,
-                  sha);
+        cli_error(_("the kept file of %s does not match its SHA-256 %s: it was changed"), id, sha);
         return EX_DATAERR;
     }
     if (rc < 0) {
@@ -397,8 +394,8 @@ cmd_gov(struct cli *c)
     const char *verb = c->args[0];
     if (strcmp(verb, "fields") == 0)
         return fields(k);
-    bool reading = strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0 ||
-                   strcmp(verb, "export") == 0;
+    bool reading =
+        strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0 || strcmp(verb, "export") == 0;
     struct cli_session s;
     int rc = cli_session_open(c, !reading || c->as, &s);
     if (rc)

@@ -21,8 +21,7 @@ cmd_report(struct cli *c)
         return EX_USAGE;
     }
     const char *format = c->format ? c->format : "html";
-    if (strcmp(format, "html") != 0 && strcmp(format, "pdf") != 0 &&
-        strcmp(format, "xlsx") != 0) {
+    if (strcmp(format, "html") != 0 && strcmp(format, "pdf") != 0 && strcmp(format, "xlsx") != 0) {
         cli_error(_("--format is html, pdf or xlsx"));
         return EX_USAGE;
     }

@@ -194,8 +194,10 @@ static const struct cli_command commands[] = {
         "evidence, those mamori can answer from its records answered"),
      cmd_inspect_run},
 #define GOV(kind, verb, help)                                                                      \
-    {kind, 1, 66, OPT_AS | OPT_JSON | OPT_REASON | OPT_FILE | OPT_OUTPUT | OPT_POLICY,            \
-     kind " " verb "|list|show|edit|fields|STEP ... [--json] [--as USER]", help, cmd_gov}
+    {                                                                                              \
+        kind, 1, 66, OPT_AS | OPT_JSON | OPT_REASON | OPT_FILE | OPT_OUTPUT | OPT_POLICY,          \
+            kind " " verb "|list|show|edit|fields|STEP ... [--json] [--as USER]", help, cmd_gov    \
+    }
     GOV("incident", "open",
         N_("security incidents (6(7)): open, advance through the stages, deadlines of the "
            "personal-information reports, the nine statutory items, evidence (--file)")),
@@ -222,8 +224,7 @@ static const struct cli_command commands[] = {
     {"report", 1, 1, OPT_FORMAT | OPT_OUTPUT | OPT_YEAR | OPT_POLICY,
      "report inspection|audit|incidents|register --format html|pdf|xlsx -o FILE [--year Y]",
      N_("reports to the 委員会: self-inspection, audits, incidents, the registers"), cmd_report},
-    {"remind", 0, 0, OPT_JSON | OPT_MAIL | OPT_POLICY,
-     "remind [--json] [--mail inet:HOST:PORT]",
+    {"remind", 0, 0, OPT_JSON | OPT_MAIL | OPT_POLICY, "remind [--json] [--mail inet:HOST:PORT]",
      N_("what is due or overdue, per person: reviews, training, deadlines, corrective actions, "
         "expiring exceptions (--mail sends each person theirs)"),
      cmd_remind},

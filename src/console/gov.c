@@ -409,8 +409,8 @@ new_page(struct req *rq, const struct mamori_gov_kind *k)
     MAMORI_HTML(&h, "/new\">");
     csrf_field(rq, &h);
     if (k->id_given) {
-        struct mamori_gov_field idf = {"id", "番号", "id", MAMORI_GOV_TEXT, NULL,
-                                       MAMORI_GOV_REQUIRED};
+        struct mamori_gov_field idf = {
+            "id", "番号", "id", MAMORI_GOV_TEXT, NULL, MAMORI_GOV_REQUIRED};
         input(rq, &h, &idf, "");
     }
     for (size_t f = 0; f < k->n_fields; f++)
@@ -430,15 +430,15 @@ refused(struct req *rq, int r, const char *why, const struct mamori_gov_problems
     for (size_t i = 0; i < pr->n; i++)
         mamori_buf_printf(&b, "%s%s%s%s", i ? " / " : "", pr->v[i].field ? pr->v[i].field : "",
                           pr->v[i].field ? ": " : "", pr->v[i].msg);
-    const char *text =
-        r == MAMORI_E_INVALID && b.data ? b.data
-        : r == MAMORI_E_DENIED && why && strcmp(why, "self-approval") == 0
-            ? T(rq, "You may not decide your own request (兼務の禁止).")
-        : r == MAMORI_E_DENIED && why && strcmp(why, "outside-unit") == 0
-            ? T(rq, "The record belongs to a unit you do not answer for.")
-        : r == MAMORI_E_DENIED ? T(rq, "Your role may not take this step: the policy names another.")
-        : r == -ENOENT         ? T(rq, "There is no such record in your units.")
-                               : T(rq, "Nothing was changed.");
+    const char *text = r == MAMORI_E_INVALID && b.data ? b.data
+                       : r == MAMORI_E_DENIED && why && strcmp(why, "self-approval") == 0
+                           ? T(rq, "You may not decide your own request (兼務の禁止).")
+                       : r == MAMORI_E_DENIED && why && strcmp(why, "outside-unit") == 0
+                           ? T(rq, "The record belongs to a unit you do not answer for.")
+                       : r == MAMORI_E_DENIED
+                           ? T(rq, "Your role may not take this step: the policy names another.")
+                       : r == -ENOENT ? T(rq, "There is no such record in your units.")
+                                      : T(rq, "Nothing was changed.");
     if (rq->api) {
         rq->status = r == MAMORI_E_DENIED ? MHD_HTTP_FORBIDDEN
                      : r == -ENOENT       ? MHD_HTTP_NOT_FOUND

@@ -123,8 +123,8 @@ now_ms(void)
  * *ret_why NULL when it ran to its end, or with "time-limit" / "no-isolation"; negative when
  * it could not be started. */
 static int
-run_isolated(const char *dir, const char *so, char *const argv[], char *const envp[],
-             rlim_t nofile, const char **ret_why)
+run_isolated(const char *dir, const char *so, char *const argv[], char *const envp[], rlim_t nofile,
+             const char **ret_why)
 {
     int r = 0;
     bool root = geteuid() == 0;

@@ -66,15 +66,14 @@ static const struct mamori_gov_state incident_states[] = {
 };
 
 #define OPEN_INCIDENT                                                                              \
-    "|recognized|reported|assessed|ciso_reported|contained|preserved|recovered|analysed|"         \
+    "|recognized|reported|assessed|ciso_reported|contained|preserved|recovered|analysed|"          \
     "prevention|external|published|"
 
 static const struct mamori_gov_step_def incident_steps[] = {
     {"report", "|recognized|", "reported", ANY, NULL, "報告", "report"},
     {"assess", "|reported|", "assessed", "|csirt|", NULL, "CSIRT評価", "assess"},
     {"report-ciso", "|assessed|", "ciso_reported", "|csirt|", NULL, "CISO報告", "report to CISO"},
-    {"contain", "|ciso_reported|", "contained", CSIRT "system_admin|", NULL, "初動対応",
-     "contain"},
+    {"contain", "|ciso_reported|", "contained", CSIRT "system_admin|", NULL, "初動対応", "contain"},
     {"preserve", "|contained|", "preserved", CSIRT "system_admin|", NULL, "証拠保全", "preserve"},
     {"recover", "|preserved|", "recovered", CSIRT "system_admin|", NULL, "復旧", "recover"},
     {"analyse", "|recovered|", "analysed", CSIRT, "|s4|", "原因究明・記録", "analyse"},
@@ -164,8 +163,8 @@ static const struct mamori_gov_state training_states[] = {
 };
 
 static const struct mamori_gov_step_def training_steps[] = {
-    {"attend", "|active|", NULL, MANAGERS "system_admin|", "|session_date|attendees|",
-     "受講の記録", "record attendance"},
+    {"attend", "|active|", NULL, MANAGERS "system_admin|", "|session_date|attendees|", "受講の記録",
+     "record attendance"},
     {"retire", "|active|", "retired", MANAGERS, NULL, "廃止", "retire"},
 };
 
@@ -180,13 +179,13 @@ static const struct mamori_gov_field contractor_fields[] = {
     {"ismap", "ISMAP登録", "ISMAP registration", MAMORI_GOV_TEXT, NULL, 0},
     {"contract_from", "契約開始日", "contract from", MAMORI_GOV_DATE, NULL, 0},
     {"contract_to", "契約終了日", "contract to", MAMORI_GOV_DATE, NULL, 0},
-    {"c_compliance", "情報セキュリティポリシーの遵守", "policy compliance", MAMORI_GOV_BOOL,
-     NULL, 0},
+    {"c_compliance", "情報セキュリティポリシーの遵守", "policy compliance", MAMORI_GOV_BOOL, NULL,
+     0},
     {"c_responsible", "責任者・作業場所の特定", "responsible person and place", MAMORI_GOV_BOOL,
      NULL, 0},
     {"c_service_level", "提供されるサービスレベル", "service level", MAMORI_GOV_BOOL, NULL, 0},
-    {"c_access", "アクセスを許可する情報・範囲", "information and access granted",
-     MAMORI_GOV_BOOL, NULL, 0},
+    {"c_access", "アクセスを許可する情報・範囲", "information and access granted", MAMORI_GOV_BOOL,
+     NULL, 0},
     {"c_training", "従業員への教育", "staff training", MAMORI_GOV_BOOL, NULL, 0},
     {"c_no_other_use", "目的外利用の禁止", "no other use", MAMORI_GOV_BOOL, NULL, 0},
     {"c_confidentiality", "守秘義務", "confidentiality", MAMORI_GOV_BOOL, NULL, 0},
@@ -290,8 +289,8 @@ static const struct mamori_gov_step_def sns_steps[] = {
 
 static const struct mamori_gov_field audit_fields[] = {
     {"title", "監査名", "title", MAMORI_GOV_TEXT, NULL, MAMORI_GOV_REQUIRED},
-    {"type", "計画の種類", "plan type", MAMORI_GOV_ENUM, "medium_term|yearly|implementation|special",
-     MAMORI_GOV_REQUIRED},
+    {"type", "計画の種類", "plan type", MAMORI_GOV_ENUM,
+     "medium_term|yearly|implementation|special", MAMORI_GOV_REQUIRED},
     {"year", "年度", "fiscal year", MAMORI_GOV_INT, NULL, MAMORI_GOV_REQUIRED},
     {"unit", "主管", "owning unit", MAMORI_GOV_UNIT, NULL, MAMORI_GOV_REQUIRED},
     {"targets", "監査対象の所属", "units audited", MAMORI_GOV_UNITS, NULL, 0},
@@ -368,8 +367,7 @@ static const struct mamori_gov_state doc_states[] = {
 };
 
 static const struct mamori_gov_step_def doc_steps[] = {
-    {"approve", "|draft|", "approved", "approval:policy.adopt", "|next_review|", "決定",
-     "approve"},
+    {"approve", "|draft|", "approved", "approval:policy.adopt", "|next_review|", "決定", "approve"},
     {"supersede", "|approved|", "superseded", MANAGERS "committee|", NULL, "改訂済とする",
      "supersede"},
 };
@@ -415,31 +413,36 @@ static const struct mamori_gov_step_def entry_steps[] = {
     {"leave", "|in|", "out", ANY, "|out_at|", "退室", "leave"},
 };
 
-#define KIND(id, prefix, ja, en, clause, verb, creators, given, x)                                \
+#define KIND(id, prefix, ja, en, clause, verb, creators, given, x)                                 \
     static const struct mamori_gov_kind kind_##x = {                                               \
-        id,         prefix,        ja, en, clause, verb, creators, given, x##_fields,              \
-        N(x##_fields), x##_states, N(x##_states), x##_steps, N(x##_steps)}
+        id,         prefix,        ja,        en,          clause,                                 \
+        verb,       creators,      given,     x##_fields,  N(x##_fields),                          \
+        x##_states, N(x##_states), x##_steps, N(x##_steps)}
 
-KIND("incident", "INC", "情報セキュリティインシデント", "security incident", "6(7)", "open", ANY, false,
-     incident);
+KIND("incident", "INC", "情報セキュリティインシデント", "security incident", "6(7)", "open", ANY,
+     false, incident);
 KIND("exception", "EXC", "例外措置", "exception", "6", "request", ANY, false, exception);
 KIND("staff", "STF", "職員等", "staff", "5", "add", MANAGERS "system_admin|", true, staff);
 KIND("training", "TRN", "研修・訓練", "training", "6(5)", "add", MANAGERS, false, training);
 KIND("contractor", "CON", "委託事業者", "contractor", "6(8)", "add", MANAGERS, false, contractor);
 KIND("subcontract", "SUB", "再委託", "subcontract", "6(8)", "request", ANY, false, subcontract);
 KIND("service", "SVC", "外部サービス", "external service", "6(8)", "request", ANY, false, service);
-KIND("sns", "SNS", "ソーシャルメディアアカウント", "social-media account", "6(8)", "add", MANAGERS, false,
-     sns);
-KIND("audit", "AUD", "情報セキュリティ監査", "audit", "7", "plan", "|auditor|general_manager|ciso|", false, audit);
+KIND("sns", "SNS", "ソーシャルメディアアカウント", "social-media account", "6(8)", "add", MANAGERS,
+     false, sns);
+KIND("audit", "AUD", "情報セキュリティ監査", "audit", "7", "plan", "|auditor|general_manager|ciso|",
+     false, audit);
 KIND("finding", "FND", "指摘事項", "finding", "7", "add", "|auditor|", false, finding);
-KIND("doc", "DOC", "ポリシー文書", "policy document", "8", "add", MANAGERS "committee|", false, doc);
-KIND("review", "REV", "ポリシーの見直し", "policy review", "9", "open", "|general_manager|ciso|committee|", false, review);
-KIND("entry", "ENT", "サーバ室入退室", "server-room entry", "6(4)", "add", SYSADMIN "system_staff|", false, entry);
+KIND("doc", "DOC", "ポリシー文書", "policy document", "8", "add", MANAGERS "committee|", false,
+     doc);
+KIND("review", "REV", "ポリシーの見直し", "policy review", "9", "open",
+     "|general_manager|ciso|committee|", false, review);
+KIND("entry", "ENT", "サーバ室入退室", "server-room entry", "6(4)", "add", SYSADMIN "system_staff|",
+     false, entry);
 
 const struct mamori_gov_kind *const mamori_gov_kinds[] = {
-    &kind_incident, &kind_exception, &kind_staff, &kind_training, &kind_contractor,
-    &kind_subcontract, &kind_service, &kind_sns, &kind_audit, &kind_finding,
-    &kind_doc, &kind_review, &kind_entry,
+    &kind_incident,    &kind_exception, &kind_staff, &kind_training, &kind_contractor,
+    &kind_subcontract, &kind_service,   &kind_sns,   &kind_audit,    &kind_finding,
+    &kind_doc,         &kind_review,    &kind_entry,
 };
 const size_t mamori_gov_n_kinds = N(mamori_gov_kinds);
 

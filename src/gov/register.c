@@ -159,8 +159,8 @@ file_path(struct mamori_instance *inst, const char *sha256)
 }
 
 int
-mamori_gov_file_keep(struct mamori_instance *inst, const char *name, const void *data,
-                     size_t len, struct mamori_arena *a, struct mamori_gov_evidence *ev)
+mamori_gov_file_keep(struct mamori_instance *inst, const char *name, const void *data, size_t len,
+                     struct mamori_arena *a, struct mamori_gov_evidence *ev)
 {
     uint8_t h[32];
     char hex[65];
@@ -189,8 +189,7 @@ mamori_gov_file_keep(struct mamori_instance *inst, const char *name, const void 
 }
 
 int
-mamori_gov_file_read(struct mamori_instance *inst, const char *sha256, char **ret,
-                     size_t *ret_len)
+mamori_gov_file_read(struct mamori_instance *inst, const char *sha256, char **ret, size_t *ret_len)
 {
     if (strlen(sha256) != 64 || strspn(sha256, "0123456789abcdef") != 64)
         return -EINVAL;
@@ -236,8 +235,8 @@ iter_one(void *ctx, const struct mamori_store_gov *g)
     const struct mamori_gov_kind *k = mamori_gov_kind_find(g->kind);
     if (!k)
         return 0;
-    if (it->unit >= 0 && !mamori_unit_within(it->p, mamori_policy_find_unit(it->p, g->unit),
-                                             it->unit))
+    if (it->unit >= 0 &&
+        !mamori_unit_within(it->p, mamori_policy_find_unit(it->p, g->unit), it->unit))
         return 0;
     struct mamori_arena *a = mamori_arena_new(1 << 20);
     if (!a)
@@ -273,7 +272,8 @@ mamori_gov_may_see(const struct mamori_gov_record *r, const struct mamori_store_
 {
     if (strcmp(r->kind->id, "doc") != 0)
         return true;
-    int t = mamori_gov_field_find(r->kind, "type"), v = mamori_gov_field_find(r->kind, "visible_to");
+    int t = mamori_gov_field_find(r->kind, "type"),
+        v = mamori_gov_field_find(r->kind, "visible_to");
     if (strcmp(r->v[t], "procedure") != 0 || !*r->v[v])
         return true;
     if (!actor)
@@ -402,8 +402,7 @@ apply(const struct mamori_gov_world *w, struct mamori_gov_record *r, const struc
     for (size_t i = 0; i < n; i++) {
         int f = mamori_gov_field_find(r->kind, kv[i].key);
         if (f < 0) {
-            mamori_gov_problem(pr, kv[i].key, _("%s has no field \"%s\""), r->kind->ja,
-                               kv[i].key);
+            mamori_gov_problem(pr, kv[i].key, _("%s has no field \"%s\""), r->kind->ja, kv[i].key);
             continue;
         }
         const struct mamori_gov_field *fd = &r->kind->fields[f];
@@ -431,8 +430,8 @@ required(const struct mamori_gov_record *r, const char *needs, bool creating,
 {
     for (size_t i = 0; i < r->kind->n_fields; i++) {
         const struct mamori_gov_field *fd = &r->kind->fields[i];
-        bool need = creating ? (fd->flags & MAMORI_GOV_REQUIRED) != 0
-                             : mamori_gov_listed(needs, fd->key);
+        bool need =
+            creating ? (fd->flags & MAMORI_GOV_REQUIRED) != 0 : mamori_gov_listed(needs, fd->key);
         if (need && !*r->v[i])
             mamori_gov_problem(pr, fd->key, _("missing: %s (%s) is needed here"), fd->key, fd->ja);
     }
@@ -474,9 +473,9 @@ step_defaults(const struct mamori_gov_world *w, struct mamori_gov_record *r,
             r->v[i] = mamori_arena_strdup(w->arena, today);
         else if (fresh && fd->type == MAMORI_GOV_DATETIME && !*r->v[i])
             r->v[i] = now_text(w->arena);
-        else if (!*r->v[i] && (strcmp(fd->key, "next_review") == 0 ||
-                               strcmp(fd->key, "review_due") == 0 ||
-                               strcmp(fd->key, "next_check") == 0))
+        else if (!*r->v[i] &&
+                 (strcmp(fd->key, "next_review") == 0 || strcmp(fd->key, "review_due") == 0 ||
+                  strcmp(fd->key, "next_check") == 0))
             r->v[i] = date_in_months(w->arena, w->today, w->policy->governance.review_months);
     }
 }
@@ -620,8 +619,8 @@ int
 mamori_gov_add(struct mamori_instance *inst, const struct mamori_policy *p,
                const struct mamori_store_person *actor, const struct mamori_gov_kind *k,
                const char *id, const struct mamori_gov_kv *kv, size_t n,
-               const struct mamori_gov_evidence *file, struct mamori_arena *a,
-               const char **ret_id, const char **ret_why, struct mamori_gov_problems *pr)
+               const struct mamori_gov_evidence *file, struct mamori_arena *a, const char **ret_id,
+               const char **ret_why, struct mamori_gov_problems *pr)
 {
     if (!inst->log)
         return -EACCES;
@@ -771,8 +770,7 @@ mamori_gov_act(struct mamori_instance *inst, const struct mamori_policy *p,
     const struct mamori_gov_state *st = mamori_gov_state_find(k, r.state);
     if (!s) {
         if (mamori_gov_step_find(k, action) || strcmp(action, "advance") == 0)
-            mamori_gov_problem(pr, NULL, _("%s is %s: nothing follows"), id,
-                               st ? st->ja : r.state);
+            mamori_gov_problem(pr, NULL, _("%s is %s: nothing follows"), id, st ? st->ja : r.state);
         else
             mamori_gov_problem(pr, NULL, _("%s has no step \"%s\""), k->ja, action);
         return MAMORI_E_INVALID;

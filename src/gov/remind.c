@@ -19,8 +19,6 @@
 
 #define ORG_WIDE "|ciso|general_manager|csirt|committee|auditor|system_admin|"
 
-
-
 struct collect {
     struct mamori_instance *inst;
     const struct mamori_policy *p;
@@ -35,7 +33,7 @@ struct collect {
         int64_t months;
         const char **staff, **last; /* parallel: staff id, last session date */
         size_t n, cap;
-    } *prog;
+    } * prog;
     size_t n_prog;
     const char *basic_doc; /* the current approved 基本方針 */
 };
@@ -212,8 +210,8 @@ on_staff(void *ctx, const struct mamori_gov_record *r)
         d->flag.role = *account ? "" : "section_manager";
         mamori_date_format(due, d->flag.due);
         d->flag.overdue = c->w.today > due;
-        snprintf(d->flag.text_ja, sizeof(d->flag.text_ja), "%s：%sの受講（期限 %s）",
-                 d->title, pg->title, d->flag.due);
+        snprintf(d->flag.text_ja, sizeof(d->flag.text_ja), "%s：%sの受講（期限 %s）", d->title,
+                 pg->title, d->flag.due);
         snprintf(d->flag.text_en, sizeof(d->flag.text_en), "%s: attend %s (due %s)", d->title,
                  pg->title, d->flag.due);
     }
@@ -273,8 +271,7 @@ on_asset(void *ctx, const struct mamori_store_asset *as)
     snprintf(d->flag.due, sizeof(d->flag.due), "%s", rd);
     d->flag.overdue = c->w.today > due;
     snprintf(d->flag.text_ja, sizeof(d->flag.text_ja), "情報資産の分類の見直し（期限 %s）", rd);
-    snprintf(d->flag.text_en, sizeof(d->flag.text_en), "review of the asset's class (due %s)",
-             rd);
+    snprintf(d->flag.text_en, sizeof(d->flag.text_en), "review of the asset's class (due %s)", rd);
     return c->err;
 }
 
@@ -282,8 +279,8 @@ static int
 on_risk(void *ctx, const struct mamori_store_risk *k)
 {
     struct collect *c = ctx;
-    const char *dates[2] = {k->review_due, strcmp(k->state, "accepted") == 0 ? k->accept_until
-                                                                              : ""};
+    const char *dates[2] = {k->review_due,
+                            strcmp(k->state, "accepted") == 0 ? k->accept_until : ""};
     static const char *const codes[2] = {"risk-review", "risk-acceptance-ends"};
     for (int i = 0; i < 2; i++) {
         int32_t due;
@@ -357,9 +354,9 @@ on_person(void *ctx, const struct mamori_store_person *ps)
         if (!*d->flag.who && strcmp(d->flag.role, ps->role) == 0) {
             char role[40];
             snprintf(role, sizeof(role), "|%s|", ps->role);
-            mine = strstr(ORG_WIDE, role) ||
-                   (pu >= 0 && mamori_unit_within(c->p, mamori_policy_find_unit(c->p, d->unit),
-                                                  pu));
+            mine =
+                strstr(ORG_WIDE, role) ||
+                (pu >= 0 && mamori_unit_within(c->p, mamori_policy_find_unit(c->p, d->unit), pu));
         }
         if (!mine)
             continue;
@@ -460,8 +457,8 @@ mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p
 }
 
 int
-mamori_gov_remind_mail(struct mamori_instance *inst, const struct mamori_gov_reminder *v,
-                       size_t n, const char *relay, size_t *ret_sent, size_t *ret_failed)
+mamori_gov_remind_mail(struct mamori_instance *inst, const struct mamori_gov_reminder *v, size_t n,
+                       const char *relay, size_t *ret_sent, size_t *ret_failed)
 {
     char host[256] = "localhost";
     gethostname(host, sizeof(host) - 1);
@@ -493,12 +490,14 @@ mamori_gov_remind_mail(struct mamori_instance *inst, const struct mamori_gov_rem
                  j - i, overdue);
         r = mamori_rfc2047_encode(subject, strlen(subject), 9, &subj);
         if (r == 0)
-            r = mamori_buf_printf(&body, "%s 様\n\n情報セキュリティに関して、次の事項の対応をお願い"
-                                         "します（基本方針 7、9）。\n\n",
+            r = mamori_buf_printf(&body,
+                                  "%s 様\n\n情報セキュリティに関して、次の事項の対応をお願い"
+                                  "します（基本方針 7、9）。\n\n",
                                   ps.name);
         for (size_t k = i; r == 0 && k < j; k++)
-            r = mamori_buf_printf(&body, "%s %s %s  %s\n", v[k].flag.overdue ? "【期限超過】" : "・",
-                                  v[k].id, v[k].title, v[k].flag.text_ja);
+            r = mamori_buf_printf(&body, "%s %s %s  %s\n",
+                                  v[k].flag.overdue ? "【期限超過】" : "・", v[k].id, v[k].title,
+                                  v[k].flag.text_ja);
         if (r == 0)
             r = mamori_buf_printf(&body, "\nDue or overdue (English):\n");
         for (size_t k = i; r == 0 && k < j; k++)
@@ -514,8 +513,8 @@ mamori_gov_remind_mail(struct mamori_instance *inst, const struct mamori_gov_rem
         if (r == 0)
             r = mamori_base64_lines(body.data, body.len, &msg);
         char err[256] = "";
-        int s = r == 0 ? mamori_smtp_send(relay, host, from, ps.mail, msg.data, msg.len, 30000,
-                                          err, sizeof(err))
+        int s = r == 0 ? mamori_smtp_send(relay, host, from, ps.mail, msg.data, msg.len, 30000, err,
+                                          sizeof(err))
                        : r;
         if (s == 0)
             (*ret_sent)++;

@@ -129,15 +129,13 @@ unit_name(const struct mamori_policy *p, const char *id)
 
 /* ---- the reports' contents --------------------------------------------------------------- */
 
-static const char *const answer_colour[] = {"#9e9e9e", "#2e7d32", "#f9a825", "#c62828",
-                                            "#90a4ae"};
+static const char *const answer_colour[] = {"#9e9e9e", "#2e7d32", "#f9a825", "#c62828", "#90a4ae"};
 
 static int
-inspection(struct mamori_instance *inst, const struct mamori_policy *p, int year,
-           struct report *r)
+inspection(struct mamori_instance *inst, const struct mamori_policy *p, int year, struct report *r)
 {
-    static const char *const head[] = {"番号", "条項", "点検項目", "回答する役割", "回答",
-                                       "データによる回答", "根拠"};
+    static const char *const head[] = {
+        "番号", "条項", "点検項目", "回答する役割", "回答", "データによる回答", "根拠"};
     struct mamori_inspect_options o = {.year = year};
     struct mamori_inspect_item *items = NULL;
     size_t n = 0;
@@ -166,8 +164,8 @@ inspection(struct mamori_instance *inst, const struct mamori_policy *p, int year
     }
     free(items);
     /* per unit: the items data answers for a unit (registers) */
-    static const char *const uhead[] = {"所属", "実施済", "一部実施", "未実施", "該当なし",
-                                        "未回答"};
+    static const char *const uhead[] = {"所属",   "実施済",   "一部実施",
+                                        "未実施", "該当なし", "未回答"};
     struct section *byunit = section(r, "所属別の回答状況", 0, NULL);
     struct section *ut = section(r, "所属別の集計", 6, uhead);
     byunit = &r->s[r->n - 2];
@@ -324,15 +322,9 @@ on_finding(void *ctx, const struct mamori_gov_record *rec)
     const char *sev = field(rec, "severity");
     size_t k = strcmp(sev, "high") == 0 ? 0 : strcmp(sev, "medium") == 0 ? 1 : 2;
     static const char *const sev_ja[] = {"高", "中", "低"};
-    const char *cells[] = {rec->id,
-                           field(rec, "audit"),
-                           unit_name(c->p, rec->unit),
-                           sev_ja[k],
-                           rec->title,
-                           field(rec, "owner"),
-                           field(rec, "due"),
-                           state_ja(rec),
-                           overdue ? "期限超過" : ""};
+    const char *cells[] = {rec->id,           field(rec, "audit"), unit_name(c->p, rec->unit),
+                           sev_ja[k],         rec->title,          field(rec, "owner"),
+                           field(rec, "due"), state_ja(rec),       overdue ? "期限超過" : ""};
     row(c->r, c->table, cells);
     count(c->r, c->chart, unit_name(c->p, rec->unit), k, 1);
     return c->r->err;
@@ -351,8 +343,12 @@ on_any(void *ctx, const struct mamori_gov_record *rec)
     count(c->r, c->chart, rec->kind->ja, overdue ? 2 : nf ? 1 : 0, 1);
     (void)st;
     for (size_t i = 0; i < nf; i++) {
-        const char *cells[] = {rec->kind->ja,        rec->id,   rec->title,
-                               unit_name(c->p, rec->unit), fl[i].text_ja, fl[i].due,
+        const char *cells[] = {rec->kind->ja,
+                               rec->id,
+                               rec->title,
+                               unit_name(c->p, rec->unit),
+                               fl[i].text_ja,
+                               fl[i].due,
                                fl[i].overdue ? "期限超過" : ""};
         row(c->r, c->table, cells);
     }
@@ -370,8 +366,8 @@ on_asset(void *ctx, const struct mamori_store_asset *as)
     int u = mamori_policy_find_unit(c->p, as->f[MAMORI_ASSET_UNIT]);
     while (u >= 0 && c->p->units[u].parent.name) /* to its department */
         u = mamori_policy_find_unit(c->p, c->p->units[u].parent.name);
-    count(c->r, c->chart, u >= 0 ? unit_name(c->p, c->p->units[u].id) : as->f[MAMORI_ASSET_UNIT],
-          k, 1);
+    count(c->r, c->chart, u >= 0 ? unit_name(c->p, c->p->units[u].id) : as->f[MAMORI_ASSET_UNIT], k,
+          1);
     return c->r->err;
 }
 
@@ -389,9 +385,9 @@ build(struct mamori_instance *inst, const struct mamori_policy *p, enum mamori_r
         return inspection(inst, p, year, r);
     case MAMORI_REPORT_INCIDENTS: {
         r->title = "情報セキュリティインシデント報告書";
-        static const char *const head[] = {"番号", "認知日時", "件名", "所属", "段階",
-                                           "個人情報保護委員会への報告", "速報期限", "速報日",
-                                           "確報期限", "確報日", "要対応"};
+        static const char *const head[] = {
+            "番号",     "認知日時", "件名",     "所属",   "段階",  "個人情報保護委員会への報告",
+            "速報期限", "速報日",   "確報期限", "確報日", "要対応"};
         section(r, "段階別の件数", 0, NULL);
         section(r, "インシデント一覧", 11, head);
         c.chart = &r->s[0];
@@ -403,16 +399,17 @@ build(struct mamori_instance *inst, const struct mamori_policy *p, enum mamori_r
         c.chart->series[1] = "報告対象";
         c.chart->colour[0] = "#1565c0";
         c.chart->colour[1] = "#c62828";
-        rc = mamori_gov_iterate(inst, p, mamori_gov_kind_find("incident"), NULL, NULL,
-                                on_incident, &c);
+        rc = mamori_gov_iterate(inst, p, mamori_gov_kind_find("incident"), NULL, NULL, on_incident,
+                                &c);
         break;
     }
     case MAMORI_REPORT_AUDIT: {
         r->title = "情報セキュリティ監査報告書";
-        static const char *const head[] = {"番号", "監査名", "計画", "対象の所属",
-                                           "対象の委託事業者", "監査人", "状態", "監査報告"};
-        static const char *const fhead[] = {"番号", "監査", "所属", "重要度", "指摘事項",
-                                            "改善の担当者", "改善期限", "状態", ""};
+        static const char *const head[] = {"番号",       "監査名",           "計画",
+                                           "対象の所属", "対象の委託事業者", "監査人",
+                                           "状態",       "監査報告"};
+        static const char *const fhead[] = {
+            "番号", "監査", "所属", "重要度", "指摘事項", "改善の担当者", "改善期限", "状態", ""};
         section(r, "監査一覧", 8, head);
         section(r, "所属別・重要度別の指摘事項", 0, NULL);
         section(r, "指摘事項と改善状況", 9, fhead);
@@ -430,8 +427,8 @@ build(struct mamori_instance *inst, const struct mamori_policy *p, enum mamori_r
         }
         struct finding_ctx fc = {&c, ","};
         if (rc == 0)
-            rc = mamori_gov_iterate(inst, p, mamori_gov_kind_find("audit"), NULL, NULL,
-                                    on_audit_id, &fc);
+            rc = mamori_gov_iterate(inst, p, mamori_gov_kind_find("audit"), NULL, NULL, on_audit_id,
+                                    &fc);
         if (rc == 0)
             rc = mamori_gov_iterate(inst, p, mamori_gov_kind_find("finding"), NULL, NULL,
                                     on_finding, &fc);
@@ -439,8 +436,7 @@ build(struct mamori_instance *inst, const struct mamori_policy *p, enum mamori_r
     }
     case MAMORI_REPORT_REGISTER: {
         r->title = "台帳の状況";
-        static const char *const head[] = {"台帳", "番号", "件名", "所属", "要対応", "期限",
-                                           ""};
+        static const char *const head[] = {"台帳", "番号", "件名", "所属", "要対応", "期限", ""};
         section(r, "台帳別の件数", 0, NULL);
         section(r, "要対応の事項", 7, head);
         section(r, "部局別・機密性別の情報資産", 0, NULL);
@@ -458,11 +454,10 @@ build(struct mamori_instance *inst, const struct mamori_policy *p, enum mamori_r
         rc = mamori_gov_iterate(inst, p, NULL, NULL, NULL, on_any, &c);
         c.chart = &r->s[2];
         const struct mamori_axis *ax = &p->classification.axes[MAMORI_AXIS_CONFIDENTIALITY];
-        static const char *const lc[] = {"#b71c1c", "#e65100", "#f9a825", "#2e7d32", "#1565c0",
-                                         "#6a1b9a"};
+        static const char *const lc[] = {"#b71c1c", "#e65100", "#f9a825",
+                                         "#2e7d32", "#1565c0", "#6a1b9a"};
         for (size_t i = 0; i < ax->n_levels && i < MAX_SERIES; i++) {
-            c.chart->series[i] = ax->levels[i].name.ja ? ax->levels[i].name.ja
-                                                       : ax->levels[i].id;
+            c.chart->series[i] = ax->levels[i].name.ja ? ax->levels[i].name.ja : ax->levels[i].id;
             c.chart->colour[i] = lc[i];
             c.chart->nseries = i + 1;
         }
@@ -498,9 +493,8 @@ chart(struct mamori_html *h, const struct section *s)
     mamori_html_markup_(h, buf, strlen(buf));
     for (size_t i = 0; i < s->nbars; i++) {
         int y = (int)i * rh + 4;
-        snprintf(buf, sizeof(buf),
-                 "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">", lw - 6,
-                 y + 14);
+        snprintf(buf, sizeof(buf), "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">",
+                 lw - 6, y + 14);
         mamori_html_markup_(h, buf, strlen(buf));
         mamori_html_text(h, s->bar_label[i]);
         MAMORI_HTML(h, "</text>");
@@ -512,8 +506,8 @@ chart(struct mamori_html *h, const struct section *s)
             if (w <= 0)
                 continue;
             snprintf(buf, sizeof(buf),
-                     "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>",
-                     x, y, w, rh - 6, s->colour[k]);
+                     "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>", x, y,
+                     w, rh - 6, s->colour[k]);
             mamori_html_markup_(h, buf, strlen(buf));
             mamori_html_text(h, s->series[k]);
             snprintf(buf, sizeof(buf), " %lld</title></rect>", (long long)s->bar[i][k]);
@@ -551,18 +545,17 @@ mamori_report_html(struct mamori_instance *inst, const struct mamori_policy *p,
         mamori_html_init(&h, out);
         MAMORI_HTML(&h, "<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>");
         mamori_html_text(&h, r.title);
-        MAMORI_HTML(&h,
-                    "</title><style>"
-                    "@page{size:A4 landscape;margin:14mm}"
-                    "body{font-family:'IPAPGothic','IPAGothic','Noto Sans CJK JP',sans-serif;"
-                    "font-size:10pt;color:#111}"
-                    "h1{font-size:16pt;margin:0 0 4pt}h2{font-size:12pt;margin:14pt 0 4pt;"
-                    "border-bottom:1px solid #999}"
-                    "table{border-collapse:collapse;width:100%;margin-bottom:8pt}"
-                    "th,td{border:1px solid #999;padding:2pt 4pt;vertical-align:top;"
-                    "text-align:left;white-space:pre-wrap}th{background:#eceff1}"
-                    "tr{page-break-inside:avoid}.meta{color:#555}"
-                    "</style></head><body><h1>");
+        MAMORI_HTML(&h, "</title><style>"
+                        "@page{size:A4 landscape;margin:14mm}"
+                        "body{font-family:'IPAPGothic','IPAGothic','Noto Sans CJK JP',sans-serif;"
+                        "font-size:10pt;color:#111}"
+                        "h1{font-size:16pt;margin:0 0 4pt}h2{font-size:12pt;margin:14pt 0 4pt;"
+                        "border-bottom:1px solid #999}"
+                        "table{border-collapse:collapse;width:100%;margin-bottom:8pt}"
+                        "th,td{border:1px solid #999;padding:2pt 4pt;vertical-align:top;"
+                        "text-align:left;white-space:pre-wrap}th{background:#eceff1}"
+                        "tr{page-break-inside:avoid}.meta{color:#555}"
+                        "</style></head><body><h1>");
         mamori_html_text(&h, r.title);
         MAMORI_HTML(&h, "</h1><p class=\"meta\">");
         mamori_html_text(&h, p->municipality.name.ja ? p->municipality.name.ja : "");

@@ -193,8 +193,7 @@ one_ref(const struct mamori_gov_world *w, const struct mamori_gov_field *fd, con
     int r = w->record_state ? w->record_state(w->ctx, fd->values, item, &state) : -ENOENT;
     if (r == -ENOENT) {
         const struct mamori_gov_kind *k = mamori_gov_kind_find(fd->values);
-        mamori_gov_problem(pr, fd->key, _("there is no %s \"%s\""), k ? k->ja : fd->values,
-                           item);
+        mamori_gov_problem(pr, fd->key, _("there is no %s \"%s\""), k ? k->ja : fd->values, item);
     }
     if (r < 0)
         return r;
@@ -270,8 +269,8 @@ mamori_gov_value(const struct mamori_gov_world *w, const struct mamori_gov_kind 
             }
         }
         if (!ok) {
-            mamori_gov_problem(pr, fd->key,
-                               _("\"%s\" is not a date and time (YYYY-MM-DD HH:MM)"), v);
+            mamori_gov_problem(pr, fd->key, _("\"%s\" is not a date and time (YYYY-MM-DD HH:MM)"),
+                               v);
             break;
         }
         char out[24];
@@ -321,8 +320,8 @@ mamori_gov_value(const struct mamori_gov_world *w, const struct mamori_gov_kind 
     }
     case MAMORI_GOV_PERSON:
         return one_person(w, fd, v, ret, pr) == -ENOMEM ? -ENOMEM
-               : pr->n > before                          ? MAMORI_E_INVALID
-                                                         : 0;
+               : pr->n > before                         ? MAMORI_E_INVALID
+                                                        : 0;
     case MAMORI_GOV_UNIT:
         return one_unit(w, fd, v, ret, pr) < 0 ? MAMORI_E_INVALID : 0;
     case MAMORI_GOV_ZONE: {
@@ -343,9 +342,9 @@ mamori_gov_value(const struct mamori_gov_world *w, const struct mamori_gov_kind 
     case MAMORI_GOV_ROLES:
     case MAMORI_GOV_ASSETS:
     case MAMORI_GOV_REFS: {
-        item_fn one = fd->type == MAMORI_GOV_PERSONS ? one_person
-                      : fd->type == MAMORI_GOV_UNITS ? one_unit
-                      : fd->type == MAMORI_GOV_ROLES ? one_role
+        item_fn one = fd->type == MAMORI_GOV_PERSONS  ? one_person
+                      : fd->type == MAMORI_GOV_UNITS  ? one_unit
+                      : fd->type == MAMORI_GOV_ROLES  ? one_role
                       : fd->type == MAMORI_GOV_ASSETS ? one_asset
                                                       : one_ref;
         if (each_item(w, fd, v, one, ret, pr) == -ENOMEM)
@@ -457,8 +456,7 @@ mamori_gov_check(const struct mamori_gov_world *w, const struct mamori_gov_recor
             strcmp(field_value(r, "ismap"), "registered") != 0) {
             const char *st = NULL;
             const char *ex = field_value(r, "exception");
-            if (!*ex || !w->record_state ||
-                w->record_state(w->ctx, "exception", ex, &st) < 0 ||
+            if (!*ex || !w->record_state || w->record_state(w->ctx, "exception", ex, &st) < 0 ||
                 strcmp(st, "approved") != 0)
                 mamori_gov_problem(pr, "ismap",
                                    _("a service holding 機密性2 or above information is "
@@ -466,8 +464,7 @@ mamori_gov_check(const struct mamori_gov_world *w, const struct mamori_gov_recor
                                      "(exception=EXC-n)"));
         }
     } else if (strcmp(kind, "contractor") == 0) {
-        if (strcmp(act, "contract") == 0 && !set(r, "isms") && !set(r, "pmark") &&
-            !set(r, "ismap"))
+        if (strcmp(act, "contract") == 0 && !set(r, "isms") && !set(r, "pmark") && !set(r, "ismap"))
             mamori_gov_problem(pr, "isms",
                                _("no selection evidence: record the ISMS, PrivacyMark or ISMAP "
                                  "certification the contractor was chosen on"));
@@ -544,8 +541,8 @@ due_flag(const struct mamori_gov_world *w, struct flags *fs, const char *code, c
 #define TEXT(f, ja, en, ...)                                                                       \
     do {                                                                                           \
         if (f) {                                                                                   \
-            snprintf((f)->text_ja, sizeof((f)->text_ja), ja, __VA_ARGS__);                        \
-            snprintf((f)->text_en, sizeof((f)->text_en), en, __VA_ARGS__);                        \
+            snprintf((f)->text_ja, sizeof((f)->text_ja), ja, __VA_ARGS__);                         \
+            snprintf((f)->text_en, sizeof((f)->text_en), en, __VA_ARGS__);                         \
         }                                                                                          \
     } while (0)
 
@@ -600,10 +597,10 @@ mamori_gov_flags(const struct mamori_gov_world *w, const struct mamori_gov_recor
         f = due_flag(w, &fs, "exception-ends", field_value(r, "until"), r->created_by, NULL);
         TEXT(f, "例外措置の期限（%s）：終了又は再申請", "exception ends on %s: end or renew",
              field_value(r, "until"));
-        int32_t last = days_of(set(r, "reviewed_on") ? field_value(r, "reviewed_on")
-                                                     : format_days(w->arena, (int32_t)(
-                                                                                 r->created_us /
-                                                                                 86400000000LL)));
+        int32_t last =
+            days_of(set(r, "reviewed_on")
+                        ? field_value(r, "reviewed_on")
+                        : format_days(w->arena, (int32_t)(r->created_us / 86400000000LL)));
         if (last >= 0) {
             const char *due = format_days(
                 w->arena, last + (int32_t)(w->policy->governance.review_months * 365 / 12));
@@ -617,8 +614,8 @@ mamori_gov_flags(const struct mamori_gov_world *w, const struct mamori_gov_recor
                 const char *due =
                     format_days(w->arena, l + (int32_t)w->policy->governance.leaver_days);
                 f = due_flag(w, &fs, "leaver-accounts", due, NULL, "system_admin");
-                TEXT(f, "離任者のアカウント削除（期限 %s）", "remove the leaver's accounts (due %s)",
-                     due);
+                TEXT(f, "離任者のアカウント削除（期限 %s）",
+                     "remove the leaver's accounts (due %s)", due);
             }
         }
     } else if (strcmp(kind, "contractor") == 0) {
@@ -626,7 +623,8 @@ mamori_gov_flags(const struct mamori_gov_world *w, const struct mamori_gov_recor
             char missing[160] = "";
             size_t n = 0;
             for (size_t i = 0; i < r->kind->n_fields; i++)
-                if (strncmp(r->kind->fields[i].key, "c_", 2) == 0 && !yes(r, r->kind->fields[i].key))
+                if (strncmp(r->kind->fields[i].key, "c_", 2) == 0 &&
+                    !yes(r, r->kind->fields[i].key))
                     n++;
             if (n) {
                 f = flag(&fs, "contract-items", NULL, "section_manager");
@@ -659,10 +657,10 @@ mamori_gov_flags(const struct mamori_gov_world *w, const struct mamori_gov_recor
              "no multi-factor sign-in (account takeover)"},
         };
         for (size_t i = 0; i < MAMORI_ARRAY_SIZE(need); i++) {
-            bool ok = r->kind->fields[mamori_gov_field_find(r->kind, need[i].key)].type ==
-                              MAMORI_GOV_BOOL
-                          ? yes(r, need[i].key)
-                          : set(r, need[i].key);
+            bool ok =
+                r->kind->fields[mamori_gov_field_find(r->kind, need[i].key)].type == MAMORI_GOV_BOOL
+                    ? yes(r, need[i].key)
+                    : set(r, need[i].key);
             if (!ok) {
                 f = flag(&fs, need[i].code, NULL, "section_manager");
                 if (f) {

@@ -392,8 +392,8 @@ gov_tally(struct ctx *c, const char *kind, const char *states, const char *code,
           struct gov_tally *t)
 {
     *t = (struct gov_tally){.c = c, .state = states};
-    int r = mamori_gov_iterate(c->inst, c->p, mamori_gov_kind_find(kind), NULL, NULL,
-                               count_record, t);
+    int r =
+        mamori_gov_iterate(c->inst, c->p, mamori_gov_kind_find(kind), NULL, NULL, count_record, t);
     struct mamori_arena *a = mamori_arena_new((size_t)1 << 28);
     struct mamori_gov_due *v = NULL;
     size_t n = 0;
@@ -429,8 +429,9 @@ training_attended(struct ctx *c, struct mamori_inspect_item *it)
         return;
     }
     if (prog.records == 0)
-        return say(it, MAMORI_INSPECT_NOT_DONE, _("%lld staff, but no training programme "
-                                                  "(mamori training add)"),
+        return say(it, MAMORI_INSPECT_NOT_DONE,
+                   _("%lld staff, but no training programme "
+                     "(mamori training add)"),
                    (long long)t.records);
     if (t.overdue == 0)
         return say(it, MAMORI_INSPECT_DONE,
@@ -452,8 +453,8 @@ leavers_removed(struct ctx *c, struct mamori_inspect_item *it)
         return say(it, MAMORI_INSPECT_NA, "%s", _("no leavers in the staff register"));
     if (t.overdue == 0)
         return say(it, MAMORI_INSPECT_DONE,
-                   _("%lld leavers: every account removed within %lld days"),
-                   (long long)t.records, (long long)c->p->governance.leaver_days);
+                   _("%lld leavers: every account removed within %lld days"), (long long)t.records,
+                   (long long)c->p->governance.leaver_days);
     say(it, t.overdue < t.records ? MAMORI_INSPECT_PARTIAL : MAMORI_INSPECT_NOT_DONE,
         _("%lld of %lld leavers still have accounts past %lld days (first: %s)"),
         (long long)t.overdue, (long long)t.records, (long long)c->p->governance.leaver_days,
@@ -583,8 +584,7 @@ static const struct {
     {"6(8)-1", "6(8)", "section_manager",
      "SNS アカウントは運用手順・なりすまし対策・多要素認証を満たすか",
      "Are the social-media accounts complete (procedure, listed, MFA)?", sns_complete},
-    {"6(8)-2", "6(8)", "section_manager",
-     "委託契約は必須項目を備え、定期的に確認しているか",
+    {"6(8)-2", "6(8)", "section_manager", "委託契約は必須項目を備え、定期的に確認しているか",
      "Do contracts have every required item, checked periodically?", contractors_managed},
     {"6(7)-1", "6(7)", "csirt", "個人情報保護委員会への速報・確報は期限内か",
      "Are reports to the 個人情報保護委員会 made in time?", incident_deadlines},

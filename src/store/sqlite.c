@@ -113,9 +113,8 @@ enum stmt_id {
     "id, asset, threat, treatment, controls, state, accepted_by, accept_until, review_due, "       \
     "created_by, note, likelihood, impact, level, created_us, updated_us"
 
-#define GOV_COLUMNS "kind, id, state, unit, title, created_by, data, created_us, updated_us"
-#define GOV_STEP_COLUMNS                                                                           \
-    "kind, id, seq, at_us, actor, action, from_state, to_state, note, data"
+#define GOV_COLUMNS      "kind, id, state, unit, title, created_by, data, created_us, updated_us"
+#define GOV_STEP_COLUMNS "kind, id, seq, at_us, actor, action, from_state, to_state, note, data"
 
 static const char *const stmt_sql[ST_MAX] = {
     [ST_GOV_INSERT] = "INSERT INTO gov_record(" GOV_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
@@ -2023,8 +2022,8 @@ static int
 gov_row(sqlite3_stmt *st, struct mamori_arena *a, struct mamori_store_gov *g)
 {
     memset(g, 0, sizeof(*g));
-    const char **texts[] = {&g->kind, &g->id, &g->state, &g->unit, &g->title, &g->created_by,
-                            &g->data};
+    const char **texts[] = {&g->kind,  &g->id,         &g->state, &g->unit,
+                            &g->title, &g->created_by, &g->data};
     int r = read_texts(st, 0, texts, 7, a);
     g->created_us = sqlite3_column_int64(st, 7);
     g->updated_us = sqlite3_column_int64(st, 8);
@@ -2147,8 +2146,7 @@ sqlite_gov_step_iterate(struct mamori_store *base, const char *kind, const char 
         struct mamori_store_gov_step s;
         memset(&s, 0, sizeof(s));
         const char **texts[] = {&s.kind, &s.id};
-        const char **more[] = {&s.actor, &s.action, &s.from_state, &s.to_state, &s.note,
-                               &s.data};
+        const char **more[] = {&s.actor, &s.action, &s.from_state, &s.to_state, &s.note, &s.data};
         r = read_texts(st, 0, texts, 2, NULL);
         if (r == 0)
             r = read_texts(st, 4, more, 6, NULL);
