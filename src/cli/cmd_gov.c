@@ -77,7 +77,7 @@ static int
 result(int r, const struct mamori_gov_kind *k, const char *id, const struct mamori_gov_problems *pr,
        const struct mamori_store_person *me, const char *why)
 {
-    if (r == MAMORI_E_INVALID) {
+    if (r == MAMORI_E_INVALID && pr) {
         print_problems(pr, id ? id : k->id);
         return EX_DATAERR;
     }
