@@ -47,7 +47,7 @@ enum {
     MAMORI_GOV_STEP = 1 << 2,     /* set by a step (acknowledge, check), not by edit */
 };
 
-struct mamori_gov_field {
+struct mamori_gov_field { // NOLINT(clang-analyzer-optin.performance.Padding): kinds.c's order
     const char *key;
     const char *ja, *en;
     enum mamori_gov_type type;

@@ -254,8 +254,8 @@ list(struct cli *c, struct cli_session *s, const struct mamori_gov_kind *k)
     }
     struct mamori_gov_world w;
     mamori_gov_world_init(&w, s->inst, s->p, s->a);
-    struct mamori_buf b;
-    struct mamori_json j;
+    struct mamori_buf b = {0};
+    struct mamori_json j = {0};
     if (c->json) {
         mamori_buf_init(&b, 1 << 24);
         mamori_json_init(&j, &b, true);

@@ -448,7 +448,7 @@ date_in_months(struct mamori_arena *a, int32_t today, int64_t months)
 static const char *
 now_text(struct mamori_arena *a)
 {
-    int64_t s = mamori_now_us() / 1000000 + 9 * 3600;
+    int64_t s = mamori_now_us() / 1000000 + (int64_t)9 * 3600;
     char out[24];
     mamori_date_format((int32_t)(s / 86400), out);
     snprintf(out + 10, sizeof(out) - 10, " %02d:%02d", (int)(s % 86400 / 3600),

@@ -142,9 +142,9 @@ inspection(struct mamori_instance *inst, const struct mamori_policy *p, int year
     int rc = mamori_inspect_run(inst, p, &o, &items, &n);
     if (rc < 0)
         return rc;
-    struct section *by_clause = section(r, "条項別の回答状況（全庁）", 0, NULL);
+    section(r, "条項別の回答状況（全庁）", 0, NULL);
     struct section *all = section(r, "自己点検の結果（全庁）", 7, head);
-    by_clause = &r->s[r->n - 2]; /* section() may have moved the array */
+    struct section *by_clause = all ? &r->s[r->n - 2] : NULL; /* section() moves the array */
     for (int k = 0; k <= MAMORI_INSPECT_NA && by_clause; k++) {
         by_clause->series[k] = mamori_inspect_answer_name((enum mamori_inspect_answer)k, true);
         by_clause->colour[k] = answer_colour[k];
@@ -166,9 +166,9 @@ inspection(struct mamori_instance *inst, const struct mamori_policy *p, int year
     /* per unit: the items data answers for a unit (registers) */
     static const char *const uhead[] = {"所属",   "実施済",   "一部実施",
                                         "未実施", "該当なし", "未回答"};
-    struct section *byunit = section(r, "所属別の回答状況", 0, NULL);
+    section(r, "所属別の回答状況", 0, NULL);
     struct section *ut = section(r, "所属別の集計", 6, uhead);
-    byunit = &r->s[r->n - 2];
+    struct section *byunit = ut ? &r->s[r->n - 2] : NULL;
     for (int k = 0; k <= MAMORI_INSPECT_NA && byunit; k++) {
         byunit->series[k] = mamori_inspect_answer_name((enum mamori_inspect_answer)k, true);
         byunit->colour[k] = answer_colour[k];
@@ -243,8 +243,6 @@ on_incident(void *ctx, const struct mamori_gov_record *rec)
     for (size_t i = 0; i < nf && used < sizeof(flags) - 1; i++)
         used += (size_t)snprintf(flags + used, sizeof(flags) - used, "%s%s%s", i ? "／" : "",
                                  fl[i].text_ja, fl[i].overdue ? "【期限超過】" : "");
-    if (used >= sizeof(flags))
-        used = sizeof(flags) - 1;
     bool rep = strcmp(field(rec, "reportable"), "yes") == 0;
     const char *cells[] = {rec->id,
                            field(rec, "detected_at"),

@@ -417,7 +417,7 @@ gov_tally(struct ctx *c, const char *kind, const char *states, const char *code,
 static void
 training_attended(struct ctx *c, struct mamori_inspect_item *it)
 {
-    struct gov_tally t, prog;
+    struct gov_tally t = {0}, prog = {0};
     int r = gov_tally(c, "staff", "|active|", "training-due", &t);
     if (r == 0)
         r = gov_tally(c, "training", "|active|", "-", &prog);
@@ -482,7 +482,7 @@ sns_complete(struct ctx *c, struct mamori_inspect_item *it)
 static void
 contractors_managed(struct ctx *c, struct mamori_inspect_item *it)
 {
-    struct gov_tally items, checks;
+    struct gov_tally items = {0}, checks = {0};
     int r = gov_tally(c, "contractor", "|contracted|", "contract-items", &items);
     if (r == 0)
         r = gov_tally(c, "contractor", "|contracted|", "contractor-check", &checks);
