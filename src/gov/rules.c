@@ -620,7 +620,7 @@ mamori_gov_flags(const struct mamori_gov_world *w, const struct mamori_gov_recor
         }
     } else if (strcmp(kind, "contractor") == 0) {
         if (strcmp(r->state, "contracted") == 0) {
-            char missing[160] = "";
+            char missing[24] = "";
             size_t n = 0;
             for (size_t i = 0; i < r->kind->n_fields; i++)
                 if (strncmp(r->kind->fields[i].key, "c_", 2) == 0 &&

@@ -327,7 +327,8 @@ test_store_recipients(void **state)
                                   "DROP TRIGGER original_totals_del; DROP TABLE transfer; "
                                   "DROP TABLE asset_search; DROP TABLE risk; "
                                   "DROP TABLE asset_event; DROP TABLE asset_class; "
-                                  "DROP TABLE asset; PRAGMA user_version = 7;",
+                                  "DROP TABLE asset; DROP TABLE gov_step; DROP TABLE gov_record; "
+                                  "PRAGMA user_version = 7;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
