@@ -100,6 +100,11 @@ const struct mamori_gov_step_def *mamori_gov_step_find(const struct mamori_gov_k
 /* The step that leaves state along the kind's order (an incident's "advance"), or NULL. */
 const struct mamori_gov_step_def *mamori_gov_step_next(const struct mamori_gov_kind *k,
                                                        const char *state);
+/* Does role act for the whole organisation (CISO, 統括, CSIRT, 委員会, auditors, システム管理者)
+ * rather than for one unit? */
+bool mamori_gov_org_wide(const char *role);
+/* Now in JST as a record's date-time, "YYYY-MM-DD HH:MM" (17 bytes with the NUL). */
+void mamori_gov_now(char out[24]);
 /* "|a|b|" contains word? */
 bool mamori_gov_listed(const char *list, const char *word);
 
@@ -209,6 +214,9 @@ int mamori_gov_file_keep(struct mamori_instance *inst, const char *name, const v
  * *ret malloc'd. */
 int mamori_gov_file_read(struct mamori_instance *inst, const char *sha256, char **ret,
                          size_t *ret_len);
+/* The current (last approved) 基本方針: its id and SHA-256, NULL when none. */
+int mamori_gov_basic_doc(struct mamori_instance *inst, const struct mamori_policy *p,
+                         struct mamori_arena *a, const char **ret_id, const char **ret_sha256);
 int mamori_gov_get(struct mamori_instance *inst, const struct mamori_gov_kind *k, const char *id,
                    struct mamori_arena *a, struct mamori_gov_record *ret);
 typedef int (*mamori_gov_record_cb)(void *ctx, const struct mamori_gov_record *r);

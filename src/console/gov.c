@@ -16,16 +16,12 @@
 #include "internal.h"
 #include "mamori/gov.h"
 
-#define ORG_WIDE "|ciso|general_manager|csirt|committee|auditor|system_admin|"
-
 static bool
 sees(struct req *rq, const struct mamori_gov_record *r, const struct mamori_store_person *me)
 {
     if (!mamori_gov_may_see(r, me))
         return false;
-    char role[48];
-    snprintf(role, sizeof(role), "|%s|", rq->sess.role);
-    if (strstr(ORG_WIDE, role) || strcmp(r->created_by, me->id) == 0)
+    if (mamori_gov_org_wide(rq->sess.role) || strcmp(r->created_by, me->id) == 0)
         return true;
     int mine = mamori_policy_find_unit(rq->pol, rq->sess.unit);
     int u = mamori_policy_find_unit(rq->pol, r->unit);

@@ -3,6 +3,7 @@
  * engine (rules.c, register.c) knows no kind by name except where a rule of the 基本方針 is
  * particular to one, and those rules are in rules.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "mamori/gov.h"
@@ -492,6 +493,20 @@ mamori_gov_step_next(const struct mamori_gov_kind *k, const char *state)
         if (k->steps[i].to && mamori_gov_listed(k->steps[i].from, state))
             return &k->steps[i];
     return NULL;
+}
+
+bool
+mamori_gov_org_wide(const char *role)
+{
+    return mamori_gov_listed("|ciso|general_manager|csirt|committee|auditor|system_admin|", role);
+}
+
+void
+mamori_gov_now(char out[24])
+{
+    int64_t s = mamori_now_us() / 1000000 + (int64_t)9 * 3600;
+    mamori_date_format((int32_t)(s / 86400), out);
+    snprintf(out + 10, 14, " %02d:%02d", (int)(s % 86400 / 3600), (int)(s % 3600 / 60));
 }
 
 bool

@@ -14,9 +14,6 @@
 #include "mamori/auditlog.h"
 #include "mamori/gov.h"
 
-/* Roles that act for the whole organisation, not for one unit. */
-#define ORG_WIDE "|ciso|general_manager|csirt|committee|auditor|system_admin|"
-
 /* ---- the world over an instance ------------------------------------------------------------ */
 
 struct world_ctx {
@@ -293,7 +290,7 @@ mamori_gov_may_see(const struct mamori_gov_record *r, const struct mamori_store_
 static bool
 in_scope(const struct mamori_policy *p, const struct mamori_store_person *actor, const char *unit)
 {
-    if (mamori_gov_listed(ORG_WIDE, actor->role))
+    if (mamori_gov_org_wide(actor->role))
         return true;
     int au = mamori_policy_find_unit(p, actor->unit), u = mamori_policy_find_unit(p, unit);
     return au >= 0 && u >= 0 && mamori_unit_within(p, u, au);
@@ -448,11 +445,8 @@ date_in_months(struct mamori_arena *a, int32_t today, int64_t months)
 static const char *
 now_text(struct mamori_arena *a)
 {
-    int64_t s = mamori_now_us() / 1000000 + (int64_t)9 * 3600;
     char out[24];
-    mamori_date_format((int32_t)(s / 86400), out);
-    snprintf(out + 10, sizeof(out) - 10, " %02d:%02d", (int)(s % 86400 / 3600),
-             (int)(s % 3600 / 60));
+    mamori_gov_now(out);
     return mamori_arena_strdup(a, out);
 }
 
@@ -480,9 +474,8 @@ step_defaults(const struct mamori_gov_world *w, struct mamori_gov_record *r,
     }
 }
 
-/* The current approved 基本方針: its id and hash, for an acknowledgement. */
 struct basic_doc {
-    const char *id, *sha256, *version;
+    const char *id, *sha256;
     struct mamori_arena *a;
 };
 
@@ -496,6 +489,18 @@ find_basic(void *ctx, const struct mamori_gov_record *r)
         b->sha256 = mamori_arena_strdup(b->a, r->v[mamori_gov_field_find(r->kind, "sha256")]);
     }
     return 0;
+}
+
+int
+mamori_gov_basic_doc(struct mamori_instance *inst, const struct mamori_policy *p,
+                     struct mamori_arena *a, const char **ret_id, const char **ret_sha256)
+{
+    struct basic_doc b = {.a = a};
+    int rc =
+        mamori_gov_iterate(inst, p, mamori_gov_kind_find("doc"), "approved", NULL, find_basic, &b);
+    *ret_id = b.id;
+    *ret_sha256 = b.sha256;
+    return rc;
 }
 
 /* What a step does beyond fields and state: 0, MAMORI_E_DENIED (why), MAMORI_E_INVALID. */
@@ -512,9 +517,8 @@ step_effects(struct mamori_instance *inst, const struct mamori_policy *p,
             *ret_why = "not-self";
             return MAMORI_E_DENIED;
         }
-        struct basic_doc b = {.a = w->arena};
-        int rc = mamori_gov_iterate(inst, p, mamori_gov_kind_find("doc"), "approved", NULL,
-                                    find_basic, &b);
+        struct basic_doc b;
+        int rc = mamori_gov_basic_doc(inst, p, w->arena, &b.id, &b.sha256);
         if (rc < 0)
             return rc;
         if (!b.id || !*b.sha256) {

@@ -17,8 +17,6 @@
 #include "mamori/mail.h"
 #include "mamori/smtp.h"
 
-#define ORG_WIDE "|ciso|general_manager|csirt|committee|auditor|system_admin|"
-
 struct collect {
     struct mamori_instance *inst;
     const struct mamori_policy *p;
@@ -238,15 +236,6 @@ on_staff(void *ctx, const struct mamori_gov_record *r)
     return c->err;
 }
 
-static int
-on_basic(void *ctx, const struct mamori_gov_record *r)
-{
-    struct collect *c = ctx;
-    if (strcmp(r->v[mamori_gov_field_find(r->kind, "type")], "basic") == 0)
-        c->basic_doc = keep(c, r->id);
-    return c->err;
-}
-
 /* ---- the asset and risk registers -------------------------------------------------------- */
 
 static int
@@ -352,10 +341,8 @@ on_person(void *ctx, const struct mamori_store_person *ps)
         const struct mamori_gov_due *d = &c->v[i];
         bool mine = *d->flag.who ? strcmp(d->flag.who, ps->id) == 0 : false;
         if (!*d->flag.who && strcmp(d->flag.role, ps->role) == 0) {
-            char role[40];
-            snprintf(role, sizeof(role), "|%s|", ps->role);
             mine =
-                strstr(ORG_WIDE, role) ||
+                mamori_gov_org_wide(ps->role) ||
                 (pu >= 0 && mamori_unit_within(c->p, mamori_policy_find_unit(c->p, d->unit), pu));
         }
         if (!mine)
@@ -390,9 +377,9 @@ mamori_gov_dues(struct mamori_instance *inst, const struct mamori_policy *p, int
     mamori_gov_world_init(&c.w, inst, p, a);
     c.w.today = today;
     int r = mamori_gov_iterate(inst, p, NULL, NULL, NULL, on_record, &c);
+    const char *sha256;
     if (r == 0)
-        r = mamori_gov_iterate(inst, p, mamori_gov_kind_find("doc"), "approved", NULL, on_basic,
-                               &c);
+        r = mamori_gov_basic_doc(inst, p, a, &c.basic_doc, &sha256);
     if (r == 0)
         r = mamori_gov_iterate(inst, p, mamori_gov_kind_find("training"), "active", NULL,
                                on_programme, &c);

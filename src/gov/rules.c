@@ -240,11 +240,8 @@ mamori_gov_value(const struct mamori_gov_world *w, const struct mamori_gov_kind 
         break;
     case MAMORI_GOV_DATETIME: {
         if (strcmp(v, "now") == 0 || strcmp(v, "今") == 0) {
-            int64_t s = mamori_now_us() / 1000000 + (int64_t)9 * 3600;
-            char out[20];
-            mamori_date_format((int32_t)(s / 86400), out);
-            snprintf(out + 10, sizeof(out) - 10, " %02d:%02d", (int)(s % 86400 / 3600),
-                     (int)(s % 3600 / 60));
+            char out[24];
+            mamori_gov_now(out);
             *ret = mamori_arena_strdup(w->arena, out);
             break;
         }
