@@ -105,6 +105,8 @@ const struct mamori_gov_step_def *mamori_gov_step_next(const struct mamori_gov_k
 bool mamori_gov_org_wide(const char *role);
 /* Now in JST as a record's date-time, "YYYY-MM-DD HH:MM" (17 bytes with the NUL). */
 void mamori_gov_now(char out[24]);
+/* A record time (UTC microseconds) the same way. */
+void mamori_gov_time(int64_t us, char out[24]);
 /* "|a|b|" contains word? */
 bool mamori_gov_listed(const char *list, const char *word);
 

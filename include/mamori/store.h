@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 11
+#define MAMORI_STORE_SCHEMA_VERSION 12
 
 struct mamori_store;
 
@@ -210,6 +210,20 @@ struct mamori_store_gov_step {
     const char *data; /* JSON: the values given at the step, evidence */
 };
 
+/* Who held a role in a unit, from when until when (until_us 0: holds it now). The store keeps
+ * these itself whenever a person is added, changes role or unit, or is disabled. */
+struct mamori_store_role_span {
+    const char *person, *role, *unit;
+    int64_t from_us, until_us;
+};
+
+/* Filters of the role history (NULL / 0: any); at_us: the spans that include that instant. */
+struct mamori_store_role_query {
+    const char *person, *role, *unit;
+    int64_t at_us;
+};
+
+typedef int (*mamori_store_role_cb)(void *ctx, const struct mamori_store_role_span *sp);
 typedef int (*mamori_store_gov_cb)(void *ctx, const struct mamori_store_gov *g);
 typedef int (*mamori_store_gov_step_cb)(void *ctx, const struct mamori_store_gov_step *st);
 typedef int (*mamori_store_asset_cb)(void *ctx, const struct mamori_store_asset *a);
@@ -365,6 +379,9 @@ int mamori_store_gov_last_number(struct mamori_store *s, const char *kind, const
 int mamori_store_gov_step_add(struct mamori_store *s, const struct mamori_store_gov_step *st);
 int mamori_store_gov_step_iterate(struct mamori_store *s, const char *kind, const char *id,
                                   mamori_store_gov_step_cb cb, void *ctx);
+/* The role history, oldest first. */
+int mamori_store_role_iterate(struct mamori_store *s, const struct mamori_store_role_query *q,
+                              mamori_store_role_cb cb, void *ctx);
 
 /* Release requests. insert: the new id in *ret_id. set_state: -ENOENT, or -EBUSY when the
  * request is not in state `from` (someone else decided first). */

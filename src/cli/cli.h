@@ -193,5 +193,7 @@ int cmd_inspect_run(struct cli *c);
 int cmd_gov(struct cli *c);
 int cmd_report(struct cli *c);
 int cmd_remind(struct cli *c);
+int cmd_org_roles(struct cli *c);
+int cmd_org_history(struct cli *c);
 
 #endif

@@ -85,58 +85,77 @@ count_one(void *ctx, const struct mamori_gov_record *r)
     return 0;
 }
 
+/* The reminders of today that are the person's: written as list items when h is given,
+ * counted (and how many are overdue). */
+int
+gov_due(struct req *rq, const char *person, struct mamori_html *h, size_t *ret_n,
+        size_t *ret_overdue)
+{
+    struct mamori_gov_reminder *rem = NULL;
+    size_t n_rem = 0, mine = 0, overdue = 0;
+    pthread_mutex_lock(rq->c->lock);
+    int r = mamori_gov_reminders(rq->c->inst, rq->pol, mamori_today(), &rem, &n_rem, rq->a);
+    pthread_mutex_unlock(rq->c->lock);
+    for (size_t i = 0; r == 0 && i < n_rem; i++) {
+        if (strcmp(rem[i].person, person) != 0)
+            continue;
+        mine++;
+        overdue += rem[i].flag.overdue;
+        if (!h)
+            continue;
+        MAMORI_HTML(h, "<li>");
+        const struct mamori_gov_kind *k = mamori_gov_kind_find(rem[i].kind);
+        if (k) {
+            MAMORI_HTML(h, "<a href=\"/gov/");
+            mamori_html_url(h, k->id);
+            MAMORI_HTML(h, "/");
+            mamori_html_url(h, rem[i].id);
+            MAMORI_HTML(h, "\">");
+        }
+        mamori_html_text(h, rem[i].id);
+        if (k)
+            MAMORI_HTML(h, "</a>");
+        MAMORI_HTML(h, " ");
+        mamori_html_text(h, rem[i].title);
+        MAMORI_HTML(h, " ");
+        flags_html(rq, h, &rem[i].flag, 1);
+        MAMORI_HTML(h, "</li>");
+    }
+    free(rem);
+    if (r == 0 && h && !mine) {
+        MAMORI_HTML(h, "<li>");
+        mamori_html_text(h, T(rq, "Nothing is due."));
+        MAMORI_HTML(h, "</li>");
+    }
+    *ret_n = mine;
+    *ret_overdue = overdue;
+    return r;
+}
+
 static void
 overview(struct req *rq, struct mamori_store_person *me)
 {
     struct mamori_gov_world w;
     mamori_gov_world_init(&w, rq->c->inst, rq->pol, rq->a);
     struct counts c = {rq, me, &w, {0}, {0}};
-    struct mamori_gov_reminder *rem = NULL;
-    size_t n_rem = 0;
     pthread_mutex_lock(rq->c->lock);
     int r = mamori_gov_iterate(rq->c->inst, rq->pol, NULL, NULL, NULL, count_one, &c);
-    if (r == 0)
-        r = mamori_gov_reminders(rq->c->inst, rq->pol, mamori_today(), &rem, &n_rem, rq->a);
     pthread_mutex_unlock(rq->c->lock);
+    struct mamori_html h;
+    size_t mine = 0, overdue = 0;
+    if (r == 0) {
+        page_begin(rq, &h, T(rq, "Governance"));
+        MAMORI_HTML(&h, "<p><a href=\"/gov/org\">");
+        mamori_html_text(&h, T(rq, "Organisation: who holds which role"));
+        MAMORI_HTML(&h, "</a></p><h2>");
+        mamori_html_text(&h, T(rq, "Due for you"));
+        MAMORI_HTML(&h, "</h2><ul id=\"due\">");
+        r = gov_due(rq, me->id, &h, &mine, &overdue);
+    }
     if (r < 0) {
-        free(rem);
         page_message(rq, MHD_HTTP_SERVICE_UNAVAILABLE, T(rq, "Error"),
                      T(rq, "The registers cannot be read."));
         return;
-    }
-    struct mamori_html h;
-    page_begin(rq, &h, T(rq, "Governance"));
-    MAMORI_HTML(&h, "<h2>");
-    mamori_html_text(&h, T(rq, "Due for you"));
-    MAMORI_HTML(&h, "</h2><ul id=\"due\">");
-    size_t mine = 0;
-    for (size_t i = 0; i < n_rem; i++) {
-        if (strcmp(rem[i].person, me->id) != 0)
-            continue;
-        mine++;
-        MAMORI_HTML(&h, "<li>");
-        const struct mamori_gov_kind *k = mamori_gov_kind_find(rem[i].kind);
-        if (k) {
-            MAMORI_HTML(&h, "<a href=\"/gov/");
-            mamori_html_url(&h, k->id);
-            MAMORI_HTML(&h, "/");
-            mamori_html_url(&h, rem[i].id);
-            MAMORI_HTML(&h, "\">");
-        }
-        mamori_html_text(&h, rem[i].id);
-        if (k)
-            MAMORI_HTML(&h, "</a>");
-        MAMORI_HTML(&h, " ");
-        mamori_html_text(&h, rem[i].title);
-        MAMORI_HTML(&h, " ");
-        flags_html(rq, &h, &rem[i].flag, 1);
-        MAMORI_HTML(&h, "</li>");
-    }
-    free(rem);
-    if (!mine) {
-        MAMORI_HTML(&h, "<li>");
-        mamori_html_text(&h, T(rq, "Nothing is due."));
-        MAMORI_HTML(&h, "</li>");
     }
     MAMORI_HTML(&h, "</ul><table id=\"registers\"><tr><th>");
     mamori_html_text(&h, T(rq, "Register"));
@@ -158,6 +177,143 @@ overview(struct req *rq, struct mamori_store_person *me)
     }
     MAMORI_HTML(&h, "</table>");
     page_end(rq, &h);
+}
+
+/* ---- the organisation: who holds which role --------------------------------------------- */
+
+struct org_rows {
+    struct req *rq;
+    struct mamori_html *h;
+    struct mamori_json *j;
+    size_t n;
+};
+
+static int
+org_row(void *ctx, const struct mamori_store_role_span *sp)
+{
+    struct org_rows *o = ctx;
+    struct req *rq = o->rq;
+    struct mamori_store_person p = {0};
+    int r = mamori_store_person_get(rq->c->inst->store, sp->person, rq->a, &p);
+    if (r < 0 && r != -ENOENT)
+        return r;
+    const char *role = mamori_role_title(rq->pol, sp->role, rq->ja);
+    const char *unit = *sp->unit ? mamori_unit_title(rq->pol, sp->unit, rq->ja) : "";
+    char from[64], until[64] = "";
+    console_time(rq, sp->from_us, from, sizeof(from));
+    if (sp->until_us)
+        console_time(rq, sp->until_us, until, sizeof(until));
+    o->n++;
+    if (o->j) {
+        mamori_json_object_begin(o->j);
+        mamori_json_kv_string(o->j, "person", sp->person);
+        mamori_json_kv_string(o->j, "name", r == 0 ? p.name : "");
+        mamori_json_kv_string(o->j, "role", sp->role);
+        mamori_json_kv_string(o->j, "unit", sp->unit);
+        mamori_json_kv_int(o->j, "from_us", sp->from_us);
+        mamori_json_kv_int(o->j, "until_us", sp->until_us);
+        mamori_json_object_end(o->j);
+        return 0;
+    }
+    const char *cells[] = {
+        role, unit, sp->person, r == 0 ? p.name : "", from, sp->until_us ? until : T(rq, "(now)")};
+    MAMORI_HTML(o->h, "<tr>");
+    for (size_t i = 0; i < MAMORI_ARRAY_SIZE(cells); i++) {
+        MAMORI_HTML(o->h, "<td>");
+        mamori_html_text(o->h, cells[i]);
+        MAMORI_HTML(o->h, "</td>");
+    }
+    MAMORI_HTML(o->h, "</tr>");
+    return 0;
+}
+
+static void
+org_head(struct req *rq, struct mamori_html *h, const char *id)
+{
+    MAMORI_HTML(h, "<table id=\"");
+    mamori_html_text(h, id);
+    MAMORI_HTML(h, "\"><tr>");
+    const char *heads[] = {T(rq, "Role"), T(rq, "Unit"),  T(rq, "Person"),
+                           T(rq, "Name"), T(rq, "Since"), T(rq, "Until")};
+    for (size_t i = 0; i < MAMORI_ARRAY_SIZE(heads); i++) {
+        MAMORI_HTML(h, "<th>");
+        mamori_html_text(h, heads[i]);
+        MAMORI_HTML(h, "</th>");
+    }
+    MAMORI_HTML(h, "</tr>");
+}
+
+/* /gov/org[?at=DATE][&person=ID]: the holders at the end of a day (now by default) and the
+ * history; the API gives the history (or the holders with at=). */
+static void
+org_page(struct req *rq)
+{
+    const char *at = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "at");
+    const char *person = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "person");
+    struct mamori_store_role_query now = {.at_us = mamori_now_us()};
+    struct mamori_store_role_query hist = {.person = person && *person ? person : NULL};
+    char iso[11] = "";
+    int32_t days;
+    if (at && *at) {
+        if (mamori_date_parse_loose(at, iso, &days) < 0) {
+            page_message(rq, MHD_HTTP_BAD_REQUEST, T(rq, "Refused"),
+                         T(rq, "Not a date (YYYY-MM-DD)."));
+            return;
+        }
+        now.at_us = ((int64_t)days + 1) * 86400 * 1000000 - (int64_t)9 * 3600 * 1000000 - 1;
+    }
+    struct mamori_store *s = rq->c->inst->store;
+    struct mamori_html h;
+    struct mamori_json j;
+    struct org_rows o = {.rq = rq, .h = &h};
+    int r;
+    if (rq->api) {
+        mamori_json_init(&j, &rq->out, false);
+        o.j = &j;
+        mamori_json_array_begin(&j);
+        pthread_mutex_lock(rq->c->lock);
+        r = mamori_store_role_iterate(s, *iso ? &now : &hist, org_row, &o);
+        pthread_mutex_unlock(rq->c->lock);
+        mamori_json_array_end(&j);
+        if (r == 0 && (r = mamori_json_finish(&j)) == 0) {
+            mamori_buf_putc(&rq->out, '\n');
+            rq->ctype = "application/json";
+            return;
+        }
+    } else {
+        page_begin(rq, &h, T(rq, "Organisation"));
+        MAMORI_HTML(&h, "<p><a href=\"/gov\">");
+        mamori_html_text(&h, T(rq, "Governance"));
+        MAMORI_HTML(&h, "</a></p><form method=\"get\" action=\"/gov/org\"><label>");
+        mamori_html_text(&h, T(rq, "Role holders on"));
+        MAMORI_HTML(&h, " <input name=\"at\" id=\"at\" placeholder=\"YYYY-MM-DD\" value=\"");
+        mamori_html_text(&h, iso);
+        MAMORI_HTML(&h, "\"></label> <button>");
+        mamori_html_text(&h, T(rq, "Show"));
+        MAMORI_HTML(&h, "</button></form><h2>");
+        mamori_html_text(&h, *iso ? iso : T(rq, "Now"));
+        MAMORI_HTML(&h, "</h2>");
+        org_head(rq, &h, "holders");
+        pthread_mutex_lock(rq->c->lock);
+        r = mamori_store_role_iterate(s, &now, org_row, &o);
+        MAMORI_HTML(&h, "</table><h2>");
+        mamori_html_text(&h, T(rq, "History"));
+        MAMORI_HTML(&h, "</h2>");
+        org_head(rq, &h, "history");
+        if (r == 0)
+            r = mamori_store_role_iterate(s, &hist, org_row, &o);
+        pthread_mutex_unlock(rq->c->lock);
+        MAMORI_HTML(&h, "</table><p class=\"small\">");
+        mamori_html_text(&h, T(rq, "Who made each change is in the audit log (user.add, "
+                                   "user.set-role, user.disable)."));
+        MAMORI_HTML(&h, "</p>");
+        if (r == 0) {
+            page_end(rq, &h);
+            return;
+        }
+    }
+    page_message(rq, MHD_HTTP_SERVICE_UNAVAILABLE, T(rq, "Error"),
+                 T(rq, "The registers cannot be read."));
 }
 
 /* ---- one register ------------------------------------------------------------------------ */
@@ -539,6 +695,10 @@ gov_route(struct req *rq)
     for (char *save = NULL, *t = path ? strtok_r(path, "/", &save) : NULL; t && np < 3;
          t = strtok_r(NULL, "/", &save))
         parts[np++] = t;
+    if (np == 1 && strcmp(parts[0], "org") == 0 && !rq->post) {
+        org_page(rq);
+        return true;
+    }
     const struct mamori_gov_kind *k = np ? mamori_gov_kind_find(parts[0]) : NULL;
     if (!k)
         return false;

@@ -125,6 +125,9 @@ void transfer_approvals(struct req *rq, struct mamori_html *h);
 bool assets_route(struct req *rq);
 /* The governance registers' pages (gov.c): true when handled. */
 bool gov_route(struct req *rq);
+/* Today's reminders that are the person's: list items into h when given, and the counts. */
+int gov_due(struct req *rq, const char *person, struct mamori_html *h, size_t *ret_n,
+            size_t *ret_overdue);
 /* The asset events waiting for the person's decision, as a section of the approvals page. */
 void asset_approvals(struct req *rq, struct mamori_html *h);
 /* May role see the audit log? */

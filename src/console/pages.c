@@ -234,7 +234,19 @@ static void
 dashboard(struct req *rq)
 {
     struct dash d;
-    if (gather_dashboard(rq, &d) < 0) {
+    /* The governance reminders of the person signed in, listed once. */
+    size_t due = 0, overdue = 0;
+    struct mamori_buf due_list;
+    struct mamori_html dh;
+    mamori_buf_init(&due_list, (size_t)1 << 20);
+    mamori_html_init(&dh, &due_list);
+    int r = gather_dashboard(rq, &d);
+    if (r == 0)
+        r = gov_due(rq, rq->sess.person, rq->api ? NULL : &dh, &due, &overdue);
+    if (r == 0 && dh.err)
+        r = dh.err;
+    if (r < 0) {
+        mamori_buf_done(&due_list);
         page_message(rq, MHD_HTTP_SERVICE_UNAVAILABLE, T(rq, "Dashboard"),
                      T(rq, "The store cannot be read just now; try again shortly."));
         return;
@@ -258,6 +270,8 @@ dashboard(struct req *rq)
         mamori_json_kv_int(&j, "my_pending_requests", d.my_pending);
         mamori_json_kv_int(&j, "requests_to_decide", d.to_decide);
         mamori_json_kv_int(&j, "firewall_denies_24h", d.denies_day);
+        mamori_json_kv_int(&j, "due_for_you", (int64_t)due);
+        mamori_json_kv_int(&j, "overdue_for_you", (int64_t)overdue);
         mamori_json_kv_int(&j, "audit_records", (int64_t)d.log_size);
         mamori_json_kv_int(&j, "audit_checkpoint_size", (int64_t)d.checkpoint_size);
         mamori_json_kv_int(&j, "audit_checkpoint_us", d.checkpoint_us);
@@ -274,6 +288,7 @@ dashboard(struct req *rq)
         mamori_json_finish(&j);
         mamori_buf_putc(&rq->out, '\n');
         rq->ctype = "application/json";
+        mamori_buf_done(&due_list);
         return;
     }
     struct mamori_html h;
@@ -303,6 +318,8 @@ dashboard(struct req *rq)
         {T(rq, "Your open requests"), "my-pending", d.my_pending},
         {T(rq, "Originals kept"), "originals", d.originals},
         {T(rq, "Firewall denials (24 h)"), "denies", d.denies_day},
+        {T(rq, "Due for you"), "due", (int64_t)due},
+        {T(rq, "Overdue for you"), "overdue", (int64_t)overdue},
     };
     for (size_t i = 0; i < MAMORI_ARRAY_SIZE(cards); i++) {
         MAMORI_HTML(&h, "<div class=\"card\" id=\"");
@@ -313,7 +330,17 @@ dashboard(struct req *rq)
         mamori_html_text(&h, cards[i].label);
         MAMORI_HTML(&h, "</div>");
     }
-    MAMORI_HTML(&h, "</div><h2>");
+    MAMORI_HTML(&h, "</div>");
+    if (due) {
+        MAMORI_HTML(&h, "<h2>");
+        mamori_html_text(&h, T(rq, "Due for you"));
+        MAMORI_HTML(&h, "</h2><ul id=\"due-list\">");
+        mamori_buf_append(h.out, due_list.data, due_list.len);
+        MAMORI_HTML(&h, "</ul><p><a href=\"/gov\">");
+        mamori_html_text(&h, T(rq, "All registers"));
+        MAMORI_HTML(&h, "</a></p>");
+    }
+    MAMORI_HTML(&h, "<h2>");
     mamori_html_text(&h, T(rq, "Audit log"));
     MAMORI_HTML(&h, "</h2><p>");
     mamori_html_text(&h, T(rq, "Records:"));
@@ -348,6 +375,7 @@ dashboard(struct req *rq)
     }
     MAMORI_HTML(&h, "</p>");
     page_end(rq, &h);
+    mamori_buf_done(&due_list);
 }
 
 /* Originals of which the person is a recipient, newest first, a page at a time. */

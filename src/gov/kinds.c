@@ -504,7 +504,13 @@ mamori_gov_org_wide(const char *role)
 void
 mamori_gov_now(char out[24])
 {
-    int64_t s = mamori_now_us() / 1000000 + (int64_t)9 * 3600;
+    mamori_gov_time(mamori_now_us(), out);
+}
+
+void
+mamori_gov_time(int64_t us, char out[24])
+{
+    int64_t s = us / 1000000 + (int64_t)9 * 3600;
     mamori_date_format((int32_t)(s / 86400), out);
     snprintf(out + 10, 14, " %02d:%02d", (int)(s % 86400 / 3600), (int)(s % 3600 / 60));
 }

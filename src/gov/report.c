@@ -604,6 +604,37 @@ mamori_report_html(struct mamori_instance *inst, const struct mamori_policy *p,
     return rc;
 }
 
+/* The section's counts as a native stacked bar chart beside them (the same colours as the
+ * HTML's), so the 委員会's copy in Excel shows what the printed report shows. */
+static int
+xlsx_chart(lxw_workbook *wb, lxw_worksheet *ws, const struct section *s)
+{
+    lxw_chart *ch = workbook_add_chart(wb, LXW_CHART_BAR_STACKED);
+    if (!ch)
+        return -ENOMEM;
+    lxw_row_t last = (lxw_row_t)(s->nbars + 1);
+    for (size_t k = 0; k < s->nseries; k++) {
+        lxw_chart_series *se = chart_add_series(ch, NULL, NULL);
+        if (!se)
+            return -ENOMEM;
+        chart_series_set_categories(se, ws->name, 2, 0, last, 0);
+        chart_series_set_values(se, ws->name, 2, (lxw_col_t)(k + 1), last, (lxw_col_t)(k + 1));
+        chart_series_set_name_range(se, ws->name, 1, (lxw_col_t)(k + 1));
+        if (s->colour[k] && s->colour[k][0] == '#') {
+            lxw_chart_fill fill = {.color = (lxw_color_t)strtol(s->colour[k] + 1, NULL, 16)};
+            chart_series_set_fill(se, &fill);
+        }
+    }
+    chart_title_set_name(ch, s->title);
+    chart_legend_set_position(ch, LXW_CHART_LEGEND_BOTTOM);
+    /* categories top to bottom as in the table */
+    chart_axis_set_reverse(ch->y_axis);
+    lxw_chart_options opt = {.x_scale = 1.5, .y_scale = 1.0 + (double)s->nbars / 12.0};
+    return worksheet_insert_chart_opt(ws, 1, (lxw_col_t)(s->nseries + 2), ch, &opt) == LXW_NO_ERROR
+               ? 0
+               : -EIO;
+}
+
 int
 mamori_report_xlsx(struct mamori_instance *inst, const struct mamori_policy *p,
                    enum mamori_report_kind kind, int year, const char *path)
@@ -644,6 +675,8 @@ mamori_report_xlsx(struct mamori_instance *inst, const struct mamori_policy *p,
                     worksheet_write_number(ws, (lxw_row_t)(j + 2), (lxw_col_t)(k + 1),
                                            (double)s->bar[j][k], NULL);
             }
+            if (s->nbars && (rc = xlsx_chart(wb, ws, s)) < 0)
+                break;
         }
         worksheet_set_column(ws, 0, MAX_COLS, 18, NULL);
     }

@@ -97,6 +97,8 @@ struct mamori_store_ops {
     int (*gov_step_add)(struct mamori_store *s, const struct mamori_store_gov_step *st);
     int (*gov_step_iterate)(struct mamori_store *s, const char *kind, const char *id,
                             mamori_store_gov_step_cb cb, void *ctx);
+    int (*role_iterate)(struct mamori_store *s, const struct mamori_store_role_query *q,
+                        mamori_store_role_cb cb, void *ctx);
 };
 
 /* Every backend's handle starts with this. */

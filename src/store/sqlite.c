@@ -85,6 +85,7 @@ enum stmt_id {
     ST_GOV_LAST,
     ST_GOV_STEP_ADD,
     ST_GOV_STEP_ITER,
+    ST_ROLE_ITER,
     ST_MAX,
 };
 
@@ -203,6 +204,10 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_PERSON_GET] = "SELECT " PERSON_COLUMNS " FROM person WHERE id = ?1",
     [ST_PERSON_ITER] = "SELECT " PERSON_COLUMNS " FROM person ORDER BY id",
     [ST_PERSON_DISABLE] = "UPDATE person SET disabled = ?2 WHERE id = ?1",
+    [ST_ROLE_ITER] = "SELECT person, role, unit, from_us, coalesce(until_us, 0) FROM role_span "
+                     "WHERE (?1 IS NULL OR person = ?1) AND (?2 IS NULL OR role = ?2) "
+                     "AND (?3 IS NULL OR unit = ?3) AND (?4 IS NULL OR (from_us <= ?4 "
+                     "AND (until_us IS NULL OR until_us > ?4))) ORDER BY from_us, seq",
     [ST_REQ_INSERT] = "INSERT INTO release_request(original, requester, reason, state, "
                       "decided_by, note, created_us, expires_us, decided_us) "
                       "VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, 0)",
@@ -470,6 +475,30 @@ static const char *const migrations[] = {
     "  FOREIGN KEY (kind, id) REFERENCES gov_record(kind, id)"
     ") STRICT;"
     "PRAGMA user_version = 11;",
+    /* 12: who held which role in which unit, when (基本方針 6(1)). Kept by triggers, so every
+     * way a person's role, unit or account changes leaves its span; mamori_now_us() is the
+     * store's clock (MAMORI_NOW in tests). until_us NULL: held now. */
+    "CREATE TABLE role_span ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  person TEXT NOT NULL, role TEXT NOT NULL, unit TEXT NOT NULL,"
+    "  from_us INTEGER NOT NULL, until_us INTEGER"
+    ") STRICT;"
+    "CREATE INDEX role_span_person ON role_span(person, seq);"
+    "CREATE TRIGGER person_span_add AFTER INSERT ON person WHEN NEW.disabled = 0 BEGIN"
+    "  INSERT INTO role_span(person, role, unit, from_us) "
+    "  VALUES (NEW.id, NEW.role, NEW.unit, NEW.created_us);"
+    "END;"
+    "CREATE TRIGGER person_span_change AFTER UPDATE OF role, unit, disabled ON person"
+    "  WHEN OLD.role IS NOT NEW.role OR OLD.unit IS NOT NEW.unit"
+    "    OR OLD.disabled IS NOT NEW.disabled BEGIN"
+    "  UPDATE role_span SET until_us = mamori_now_us()"
+    "    WHERE person = NEW.id AND until_us IS NULL;"
+    "  INSERT INTO role_span(person, role, unit, from_us)"
+    "    SELECT NEW.id, NEW.role, NEW.unit, mamori_now_us() WHERE NEW.disabled = 0;"
+    "END;"
+    "INSERT INTO role_span(person, role, unit, from_us)"
+    "  SELECT id, role, unit, created_us FROM person WHERE disabled = 0 ORDER BY created_us, id;"
+    "PRAGMA user_version = 12;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -637,6 +666,14 @@ migrate(struct sqlite_store *s)
             return r;
     }
     return 0;
+}
+
+static void
+sql_now_us(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int64(cx, mamori_now_us());
 }
 
 static struct mamori_store *
@@ -2132,6 +2169,39 @@ sqlite_gov_step_add(struct mamori_store *base, const struct mamori_store_gov_ste
 }
 
 static int
+sqlite_role_iterate(struct mamori_store *base, const struct mamori_store_role_query *q,
+                    mamori_store_role_cb cb, void *ctx)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), ST_ROLE_ITER, &st);
+    if (r < 0)
+        return r;
+    const char *filters[] = {q->person, q->role, q->unit};
+    for (int i = 0; i < 3; i++)
+        if (filters[i])
+            sqlite3_bind_text(st, 1 + i, filters[i], -1, SQLITE_STATIC);
+    if (q->at_us)
+        sqlite3_bind_int64(st, 4, q->at_us);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mamori_store_role_span sp = {0};
+        const char **texts[] = {&sp.person, &sp.role, &sp.unit};
+        r = read_texts(st, 0, texts, 3, NULL);
+        sp.from_us = sqlite3_column_int64(st, 3);
+        sp.until_us = sqlite3_column_int64(st, 4);
+        if (r == 0)
+            r = cb(ctx, &sp);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = errno_of(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
+}
+
+static int
 sqlite_gov_step_iterate(struct mamori_store *base, const char *kind, const char *id,
                         mamori_store_gov_step_cb cb, void *ctx)
 {
@@ -2226,6 +2296,7 @@ static const struct mamori_store_ops sqlite_ops = {
     .gov_last_number = sqlite_gov_last_number,
     .gov_step_add = sqlite_gov_step_add,
     .gov_step_iterate = sqlite_gov_step_iterate,
+    .role_iterate = sqlite_role_iterate,
 };
 
 int
@@ -2246,6 +2317,11 @@ mamori_store_sqlite_open(const char *path, bool readonly, struct mamori_store **
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
     sqlite3_busy_timeout(s->db, 10000);
+    /* The clock of the role_span triggers (innocuous: trusted_schema is off). */
+    rc = sqlite3_create_function(s->db, "mamori_now_us", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL,
+                                 sql_now_us, NULL, NULL);
+    if ((r = errno_of(rc)) < 0)
+        goto fail;
     if (!readonly) {
         r = run_script(s->db, "PRAGMA journal_mode = WAL;");
         if (r == 0)

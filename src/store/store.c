@@ -413,3 +413,10 @@ mamori_store_gov_step_iterate(struct mamori_store *s, const char *kind, const ch
 {
     return s->ops->gov_step_iterate(s, kind, id, cb, ctx);
 }
+
+int
+mamori_store_role_iterate(struct mamori_store *s, const struct mamori_store_role_query *q,
+                          mamori_store_role_cb cb, void *ctx)
+{
+    return s->ops->role_iterate(s, q, cb, ctx);
+}

@@ -98,6 +98,23 @@ try {
   await c.page.goto(L + '/gov');
   const due = await c.page.textContent('#due');
   tap(due.includes(id), "CSIRT's overview lists the incident's statutory deadlines as due for them", due);
+  await c.page.goto(L + '/');
+  const card = Number((await c.page.textContent('#due .n')).trim());
+  const list = await c.page.textContent('#due-list');
+  tap(card >= 1 && list.includes(id), "CSIRT's dashboard counts what is due and lists the incident", `${card} ${list}`);
+  const api = await c.page.evaluate(async () => (await fetch('/api/v1/dashboard')).json());
+  tap(api.due_for_you === card, 'the dashboard API gives the same count', JSON.stringify(api));
+  await c.page.goto(L + '/gov');
+  await go(c.page, c.page.click('a[href="/gov/org"]'));
+  const holders = await c.page.textContent('#holders');
+  tap(holders.includes('csirt1') && holders.includes('jinji') && !holders.includes('shokuin2'),
+    'the organisation page lists who holds a role now (not those who left)', holders);
+  await c.page.fill('#at', '2026-07-01');
+  await go(c.page, c.page.click('main form button'));
+  const then = await c.page.textContent('#holders');
+  tap(then.includes('shokuin2') && then.includes('人事課'), 'on 2026-07-01: shokuin2 and jinji at 人事課', then);
+  const hist = await c.page.$$eval('#history tr', (trs) => trs.length);
+  tap(hist >= 14, 'the history lists every span', `rows ${hist}`);
   tap(dialogs === 0, 'no script ran from any record (no dialogs)', `dialogs ${dialogs}`);
   writeFileSync(join(arg('totp-dir'), 'gov-ids'), `${id} ${ex}\n`);
 } catch (e) {

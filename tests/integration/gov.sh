@@ -47,7 +47,8 @@ printf 'correct horse battery staple\n' >"$T/pw"
 M user add admin --role system_admin --unit somu-johoseisaku --password-file "$T/pw" >/dev/null
 for u in "csirt1 csirt somu-johoseisaku" "ciso ciso somu" "gm general_manager somu-johoseisaku" \
     "kacho section_manager shimin-shimin" "bucho dept_manager shimin" "shokuin staff shimin-shimin" \
-    "iin committee somu" "kansa auditor somu-somu" "kansa2 auditor shimin-shimin"; do
+    "iin committee somu" "kansa auditor somu-somu" "kansa2 auditor shimin-shimin" \
+    "jinji section_manager somu-jinji"; do
     set -- $u
     M user add "$1" --role "$2" --unit "$3" --mail "$1@city.example.lg.jp" --password-file "$T/pw" --as admin >/dev/null
 done
@@ -190,6 +191,22 @@ is "an auditor not named in the audit: refused" 77 "$(st M finding verify FND-1 
 is "the audit's auditor verifies it" 0 "$(st M finding verify FND-1 --as kansa)"
 
 day 2026-09-20
+# ---- 6(1) the organisation with history ------------------------------------------------------
+is "人事課長 becomes 総務部長 (set-role)" 0 "$(st M user set-role jinji --role dept_manager --unit somu --as admin)"
+holders() { # [DATE] --role R -> "person@unit" words
+    M org roles "$@" --json | python3 -c 'import json,sys; print(" ".join(sorted(s["person"]+"@"+s["unit"] for s in json.load(sys.stdin))))'; }
+is "the day before, jinji held section_manager at 人事課" "jinji@somu-jinji kacho@shimin-shimin" "$(holders 2026-09-19 --role section_manager)"
+is "now jinji is a dept_manager of 総務部" "bucho@shimin jinji@somu" "$(holders --role dept_manager)"
+is "staff on 2026-06-01: shokuin" "shokuin@shimin-shimin" "$(holders 2026-06-01 --role staff)"
+is "staff on 2026-07-01: shokuin left (disabled 06-30), shokuin2 joined" "shokuin2@shimin-shimin" "$(holders 2026-07-01 --role staff)"
+is "staff on 2026-07-11: shokuin2's account disabled the day before" "" "$(holders 2026-07-11 --role staff)"
+is "jinji's history: two spans, the first ending on the day of the change" \
+    "section_manager somu-jinji 2026-05-11 12:00 2026-09-20 12:00|dept_manager somu 2026-09-20 12:00 " \
+    "$(M org history jinji --json | python3 -c 'import json,sys; print("|".join(" ".join([s["role"],s["unit"],s["from"],s["until"]]) for s in json.load(sys.stdin)))')"
+is "a bad date is a usage error" 64 "$(st M org roles 2026-13-45)"
+is "an unknown role is a usage error" 64 "$(st M org roles --role mayor)"
+M org roles --role ciso >"$T/out"
+grep -q "CISO (Deputy Mayor)" "$T/out" && grep -q "General Affairs Dept" "$T/out" && ok "org roles prints the CISO and the unit by their names" || not_ok "org roles text" "$(cat "$T/out")"
 reminders kacho >"$T/r"
 grep -q "exception-ends EXC-1 due" "$T/r" && ok "ten days before its end, the exception is due; its requester's account is disabled, so the section manager is told" || not_ok "exception due" "$(cat "$T/r")"
 day 2026-10-02
@@ -258,6 +275,15 @@ import openpyxl, sys
 wb = openpyxl.load_workbook(sys.argv[1])
 cells = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value]
 assert "パスワードの共有" in cells and "FND-1" in cells, cells[:40]' "$T/audit.xlsx"
+M report inspection --format xlsx -o "$T/insp.xlsx" >/dev/null 2>&1
+check "the inspection report as XLSX has native stacked bar charts over the counts' cells" /usr/bin/python3 -c '
+import sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+charts = [n for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)]
+assert charts, z.namelist()
+x = z.read(charts[0]).decode()
+assert "<c:barChart>" in x and "<c:grouping val=\"stacked\"/>" in x, x[:300]
+assert re.search(r"<c:f>Sheet\d+!\$B\$3:\$B\$\d+</c:f>", x), x[:600]' "$T/insp.xlsx"
 is "the registers' report as PDF" 0 "$(st M report register --format pdf -o "$T/reg.pdf")"
 is "an unknown report: usage error" 64 "$(st M report nothing --format html)"
 

@@ -328,6 +328,8 @@ test_store_recipients(void **state)
                                   "DROP TABLE asset_search; DROP TABLE risk; "
                                   "DROP TABLE asset_event; DROP TABLE asset_class; "
                                   "DROP TABLE asset; DROP TABLE gov_step; DROP TABLE gov_record; "
+                                  "DROP TRIGGER person_span_add; DROP TRIGGER person_span_change; "
+                                  "DROP TABLE role_span; "
                                   "PRAGMA user_version = 7;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

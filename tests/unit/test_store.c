@@ -1,6 +1,6 @@
 /*
  * Store tests (SQLite backend): creation and migration, reopening, metadata, read-only
- * opening, and a schema newer than this build refused.
+ * opening, a schema newer than this build refused, and the role history the store keeps.
  */
 #include "helpers.h"
 
@@ -43,6 +43,79 @@ test_create_reopen(void **state)
     test_tmpdir_remove(dir);
 }
 
+struct spans {
+    char text[512];
+    int n;
+};
+
+static int
+span_cb(void *ctx, const struct mamori_store_role_span *sp)
+{
+    struct spans *s = ctx;
+    size_t len = strlen(s->text);
+    snprintf(s->text + len, sizeof(s->text) - len, "%s%s:%s:%s:%lld-%lld", s->n ? " " : "",
+             sp->person, sp->role, sp->unit, (long long)(sp->from_us / 1000000),
+             (long long)(sp->until_us / 1000000));
+    s->n++;
+    return 0;
+}
+
+static const char *
+spans(struct mamori_store *st, struct mamori_store_role_query q, struct spans *s)
+{
+    memset(s, 0, sizeof(*s));
+    assert_int_equal(mamori_store_role_iterate(st, &q, span_cb, s), 0);
+    return s->text;
+}
+
+/* Every change of a person's role, unit or account closes one span and opens the next, at the
+ * store's clock (MAMORI_NOW here); "at" finds who held a role on a day. */
+static void
+test_role_history(void **state)
+{
+    char *dir = test_tmpdir();
+    char *path = NULL;
+    assert_true(asprintf(&path, "%s/store.db", dir) > 0);
+    struct mamori_store *st;
+    assert_int_equal(mamori_store_open(path, false, &st), 0);
+    struct mamori_store_person p = {.id = "yamada",
+                                    .name = "山田",
+                                    .role = "section_manager",
+                                    .unit = "somu-somu",
+                                    .mail = "",
+                                    .password_hash = "x",
+                                    .created_us = 1000 * 1000000LL};
+    assert_int_equal(mamori_store_person_put(st, &p), 0);
+    p.id = "sato";
+    p.role = "ciso";
+    p.unit = "";
+    assert_int_equal(mamori_store_person_put(st, &p), 0);
+    setenv("MAMORI_NOW", "2000", 1);
+    assert_int_equal(mamori_store_person_update(st, "yamada", "dept_manager", "somu", NULL), 0);
+    setenv("MAMORI_NOW", "2500", 1);
+    assert_int_equal(mamori_store_person_update(st, "yamada", NULL, NULL, "newhash"), 0);
+    setenv("MAMORI_NOW", "3000", 1);
+    assert_int_equal(mamori_store_person_set_disabled(st, "sato", true), 0);
+    unsetenv("MAMORI_NOW");
+    struct spans s;
+    assert_string_equal(spans(st, (struct mamori_store_role_query){0}, &s),
+                        "yamada:section_manager:somu-somu:1000-2000 sato:ciso::1000-3000 "
+                        "yamada:dept_manager:somu:2000-0");
+    assert_string_equal(
+        spans(st, (struct mamori_store_role_query){.role = "ciso", .at_us = 2999 * 1000000LL}, &s),
+        "sato:ciso::1000-3000");
+    assert_int_equal(s.n, 1);
+    spans(st, (struct mamori_store_role_query){.role = "ciso", .at_us = 3000 * 1000000LL}, &s);
+    assert_int_equal(s.n, 0);
+    assert_string_equal(
+        spans(st, (struct mamori_store_role_query){.person = "yamada", .at_us = 1500 * 1000000LL},
+              &s),
+        "yamada:section_manager:somu-somu:1000-2000");
+    mamori_store_close(st);
+    free(path);
+    test_tmpdir_remove(dir);
+}
+
 static void
 test_future_schema_refused(void **state)
 {
@@ -81,6 +154,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_reopen),
         cmocka_unit_test(test_future_schema_refused),
+        cmocka_unit_test(test_role_history),
         cmocka_unit_test(test_not_a_database),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
