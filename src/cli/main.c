@@ -226,6 +226,9 @@ static const struct cli_command commands[] = {
         N_("policy documents (基本方針, 対策基準, 実施手順, 緊急時対応計画): versions, approval, "
            "the file (--file), export")),
     GOV("review", "open", N_("the yearly policy review and the findings it addresses")),
+    GOV("carry", "request",
+        N_("持ち出し・持ち込み: equipment and media taken off-site or brought in, approval, "
+           "return")),
     GOV("entry", "add", N_("server-room entries and exits (6(4))")),
 #undef GOV
     {"report", 1, 1, OPT_FORMAT | OPT_OUTPUT | OPT_YEAR | OPT_POLICY,

@@ -394,6 +394,40 @@ static const struct mamori_gov_step_def review_steps[] = {
 
 /* ---- 6(4) server-room entries ------------------------------------------------------------ */
 
+/* 持ち出し・持ち込み: equipment and media taken off-site or brought in, with approval (the
+ * approval matrix's asset.carry) and their return; linked to the assets register. */
+static const struct mamori_gov_field carry_fields[] = {
+    {"title", "品目（機器・媒体）", "item (equipment, media)", MAMORI_GOV_TEXT, NULL,
+     MAMORI_GOV_REQUIRED},
+    {"direction", "区分（out=持ち出し, in=持ち込み）", "direction (out, in)", MAMORI_GOV_ENUM,
+     "out|in", MAMORI_GOV_REQUIRED},
+    {"unit", "所管課", "unit", MAMORI_GOV_UNIT, NULL, MAMORI_GOV_REQUIRED},
+    {"person", "持ち出す・持ち込む人", "person carrying", MAMORI_GOV_PERSON, NULL,
+     MAMORI_GOV_REQUIRED},
+    {"assets", "情報資産", "assets", MAMORI_GOV_ASSETS, NULL, 0},
+    {"purpose", "目的", "purpose", MAMORI_GOV_TEXT, NULL, MAMORI_GOV_REQUIRED},
+    {"place", "行き先・持ち込み元", "where", MAMORI_GOV_TEXT, NULL, MAMORI_GOV_REQUIRED},
+    {"from", "開始日", "from", MAMORI_GOV_DATE, NULL, MAMORI_GOV_REQUIRED},
+    {"until", "返却・撤去予定日", "back by", MAMORI_GOV_DATE, NULL, MAMORI_GOV_REQUIRED},
+    {"measures", "安全管理措置（暗号化、ウイルス検査など）", "measures (encryption, scan)",
+     MAMORI_GOV_LONGTEXT, NULL, 0},
+    {"returned", "返却・撤去日", "returned on", MAMORI_GOV_DATE, NULL, MAMORI_GOV_STEP},
+    {"return_check", "返却時の確認", "checked on return", MAMORI_GOV_TEXT, NULL, MAMORI_GOV_STEP},
+};
+
+static const struct mamori_gov_state carry_states[] = {
+    {"requested", "申請中", "requested", false},
+    {"approved", "承認（持ち出し中）", "approved (out)", false},
+    {"denied", "却下", "denied", true},
+    {"returned", "返却・撤去済", "returned", true},
+};
+
+static const struct mamori_gov_step_def carry_steps[] = {
+    {"approve", "|requested|", "approved", "approval:asset.carry", NULL, "承認", "approve"},
+    {"deny", "|requested|", "denied", "approval:asset.carry", NULL, "却下", "deny"},
+    {"return", "|approved|", "returned", ANY, "|returned|return_check|", "返却・撤去", "return"},
+};
+
 static const struct mamori_gov_field entry_fields[] = {
     {"title", "入室者", "person entering", MAMORI_GOV_TEXT, NULL, MAMORI_GOV_REQUIRED},
     {"unit", "所管課", "unit", MAMORI_GOV_UNIT, NULL, MAMORI_GOV_REQUIRED},
@@ -437,13 +471,15 @@ KIND("doc", "DOC", "ポリシー文書", "policy document", "8", "add", MANAGERS
      doc);
 KIND("review", "REV", "ポリシーの見直し", "policy review", "9", "open",
      "|general_manager|ciso|committee|", false, review);
+KIND("carry", "CAR", "持ち出し・持ち込み", "equipment and media carried", "6(4)", "request", ANY,
+     false, carry);
 KIND("entry", "ENT", "サーバ室入退室", "server-room entry", "6(4)", "add", SYSADMIN "system_staff|",
      false, entry);
 
 const struct mamori_gov_kind *const mamori_gov_kinds[] = {
     &kind_incident,    &kind_exception, &kind_staff, &kind_training, &kind_contractor,
     &kind_subcontract, &kind_service,   &kind_sns,   &kind_audit,    &kind_finding,
-    &kind_doc,         &kind_review,    &kind_entry,
+    &kind_doc,         &kind_review,    &kind_carry, &kind_entry,
 };
 const size_t mamori_gov_n_kinds = N(mamori_gov_kinds);
 

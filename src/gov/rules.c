@@ -495,6 +495,12 @@ mamori_gov_check(const struct mamori_gov_world *w, const struct mamori_gov_recor
         const char *in = field_value(r, "in_at"), *out = field_value(r, "out_at");
         if (*in && *out && strcmp(out, in) < 0)
             mamori_gov_problem(pr, "out_at", _("before the entry"));
+    } else if (strcmp(kind, "carry") == 0) {
+        const char *from = field_value(r, "from");
+        if (*from && strcmp(field_value(r, "until"), from) < 0)
+            mamori_gov_problem(pr, "until", _("before the start"));
+        if (*from && set(r, "returned") && strcmp(field_value(r, "returned"), from) < 0)
+            mamori_gov_problem(pr, "returned", _("before the start"));
     }
     return pr->n > before ? MAMORI_E_INVALID : 0;
 }
@@ -681,6 +687,11 @@ mamori_gov_flags(const struct mamori_gov_world *w, const struct mamori_gov_recor
     } else if (strcmp(kind, "review") == 0) {
         f = due_flag(w, &fs, "review-due", field_value(r, "due"), NULL, "committee");
         TEXT(f, "ポリシーの見直し（期限 %s）", "policy review (due %s)", field_value(r, "due"));
+    } else if (strcmp(kind, "carry") == 0 && strcmp(r->state, "approved") == 0) {
+        f = due_flag(w, &fs, "carry-return", field_value(r, "until"), field_value(r, "person"),
+                     NULL);
+        TEXT(f, "持ち出し・持ち込み機器の返却・撤去（予定 %s）", "equipment or media back by %s",
+             field_value(r, "until"));
     } else if (strcmp(kind, "entry") == 0) {
         int32_t d = days_of(field_value(r, "in_at"));
         if (d >= 0 && d < w->today) {

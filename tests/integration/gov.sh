@@ -153,12 +153,26 @@ a=$(answer "6(8)-2"); case "$a" in partial*) ok "6(8)-2: 11 contract items missi
 is "再委託 requested" 0 "$(st M subcontract request title=下請株式会社 contractor=CON-1 unit=市民課 work=運用 measures=秘密保持契約 --as shokuin)"
 is "… approved by the section manager" 0 "$(st M subcontract approve SUB-1 --as kacho)"
 
+# ---- 6(4) 持ち出し・持ち込み ---------------------------------------------------------------------
+is "a laptop taken off-site is requested" 0 "$(st M carry request title=ノートPC direction=out unit=市民課 person=bucho purpose=住民説明会 place=公民館 from=2026-05-12 until=2026-05-13 --as bucho)"
+is "… back before it leaves: refused" 65 "$(st M carry request title=USBメモリ direction=in unit=市民課 person=kacho purpose=資料 place=業者 from=2026-05-12 until=2026-05-01 --as kacho)"
+is "a USB stick brought in by its section manager" 0 "$(st M carry request title=USBメモリ direction=in unit=市民課 person=kacho purpose=資料受領 place=委託業者 from=2026-05-12 until=2026-05-12 --as kacho)"
+is "… who may not approve their own request (兼務の禁止)" 77 "$(st M carry approve CAR-2 --as kacho)"
+is "a section manager of another unit may not either" 77 "$(st M carry approve CAR-1 --as jinji)"
+is "the unit's section manager approves the laptop" 0 "$(st M carry approve CAR-1 --as kacho)"
+
 # ---- a year on the clock -------------------------------------------------------------------
 reminders csirt1 >"$T/r"
 grep -q "deadline-prompt INC-2 due" "$T/r" && ok "day 0: CSIRT reminded of INC-2's 速報 (due)" || not_ok "INC-2 速報 due" "$(cat "$T/r")"
 day 2026-05-15
 reminders csirt1 >"$T/r"
 grep -q "deadline-prompt INC-2 overdue" "$T/r" && ok "day 4: the 速報 is overdue" || not_ok "INC-2 速報 overdue" "$(cat "$T/r")"
+reminders bucho >"$T/r"
+grep -q "carry-return CAR-1 overdue" "$T/r" && ok "the laptop not back by its day: its carrier is reminded" || not_ok "carry reminder" "$(cat "$T/r")"
+is "returned without saying what was checked: refused" 65 "$(st M carry return CAR-1 returned=2026-05-14 --as bucho)"
+is "… returned with the check" 0 "$(st M carry return CAR-1 returned=2026-05-14 return_check=ウイルス検査済 --as bucho)"
+reminders bucho >"$T/r"
+grep -q "carry-return" "$T/r" && not_ok "the reminder ends once returned" "$(cat "$T/r")" || ok "the reminder ends once returned"
 a=$(answer "6(7)-1"); case "$a" in not_done*INC-2*) ok "6(7)-1: an overdue statutory report → not done, naming INC-2";; *) not_ok "6(7)-1" "$a";; esac
 M incident edit INC-2 prompt_report=2026-05-15 --as csirt1 >/dev/null 2>&1
 M incident edit INC-3 prompt_report=2026-05-15 --as shokuin >/dev/null 2>&1
