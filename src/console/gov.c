@@ -275,7 +275,7 @@ org_page(struct req *rq)
         r = mamori_store_role_iterate(s, *iso ? &now : &hist, org_row, &o);
         pthread_mutex_unlock(rq->c->lock);
         mamori_json_array_end(&j);
-        if (r == 0 && (r = mamori_json_finish(&j)) == 0) {
+        if (r == 0 && mamori_json_finish(&j) == 0) {
             mamori_buf_putc(&rq->out, '\n');
             rq->ctype = "application/json";
             return;
