@@ -358,6 +358,64 @@ log_intact(struct ctx *c, struct mamori_inspect_item *it)
         (unsigned long long)res.n_records, (unsigned long long)res.n_checkpoints);
 }
 
+/* The latest `mamori fw verify` of the fiscal year, as the audit log recorded it. */
+struct fw_seen {
+    struct ctx *c;
+    int64_t time_us;
+    char decision[16], actor[64], found[96];
+    uint64_t seq;
+};
+
+static int
+fw_record(void *ctx, const struct mamori_store_record *rec)
+{
+    struct fw_seen *s = ctx;
+    /* Most records are mail and flow decisions: only those naming the action are decoded. */
+    if (!memmem(rec->body, rec->body_len, "fw.verify", 9))
+        return 0;
+    struct mamori_record r;
+    struct mamori_arena *a = mamori_arena_new(rec->body_len * 2 + 1024);
+    if (!a)
+        return -ENOMEM;
+    if (mamori_record_decode(rec->body, rec->body_len, a, &r) < 0 ||
+        strcmp(r.action, "fw.verify") != 0 || r.time_us < s->c->from_us ||
+        r.time_us >= s->c->to_us || r.time_us < s->time_us) {
+        mamori_arena_free(a);
+        return 0;
+    }
+    s->time_us = r.time_us;
+    s->seq = rec->seq;
+    snprintf(s->decision, sizeof(s->decision), "%s", r.decision);
+    snprintf(s->actor, sizeof(s->actor), "%s", r.actor);
+    const char *f = strstr(r.details, "\"found\":\"");
+    snprintf(s->found, sizeof(s->found), "%.*s", f ? (int)strcspn(f + 9, "\"") : 0,
+             f ? f + 9 : "");
+    mamori_arena_free(a);
+    return 0;
+}
+
+static void
+firewall_verified(struct ctx *c, struct mamori_inspect_item *it)
+{
+    struct fw_seen s = {.c = c};
+    int r = mamori_store_log_iterate(c->inst->store, 0, fw_record, &s);
+    if (r < 0)
+        return store_failed(it, r);
+    if (!s.time_us)
+        return say(it, MAMORI_INSPECT_NOT_DONE, "%s",
+                   _("the boundary firewall was not verified in this year (mamori fw verify, "
+                     "as root)"));
+    char when[24];
+    mamori_gov_time(s.time_us, when);
+    if (strcmp(s.decision, "ok") == 0)
+        return say(it, MAMORI_INSPECT_DONE,
+                   _("last verified %s by %s: the live rules match the policy (record %llu)"),
+                   when, s.actor, (unsigned long long)s.seq);
+    say(it, MAMORI_INSPECT_NOT_DONE,
+        _("last verified %s by %s: the live rules differ from the policy, %s (record %llu)"),
+        when, s.actor, s.found, (unsigned long long)s.seq);
+}
+
 /* ---- the governance registers -------------------------------------------------------------- */
 
 static bool
@@ -573,7 +631,7 @@ static const struct {
     {"6(2)-4", "6(2)", "section_manager", "廃棄は日付・実施者・方法を記録しているか",
      "Is every disposal recorded with date, person and method?", disposals_recorded},
     {"6(3)①-1", "6(3)①", "system_admin", "境界のファイアウォールはポリシーどおりか",
-     "Does the boundary firewall match the policy (mamori fw verify)?", NULL},
+     "Does the boundary firewall match the policy (mamori fw verify)?", firewall_verified},
     {"6(3)②-1", "6(3)②", "section_manager",
      "添付ファイルの原本は本人以外の承認を得て取り出されているか",
      "Are originals released only with another person's approval?", releases_approved},

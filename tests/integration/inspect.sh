@@ -48,6 +48,15 @@ is "6(2)-2: one past its review date → partial, naming it" "6(2)-2" partial "I
 is "3-1: assets but no risk assessed → not done" "3-1" not_done "no risk"
 is "6(2)-3: nothing needed permission this year → not applicable" "6(2)-3" na
 is "7-1: the audit log verifies → done" "7-1" done "verified"
+is "6(3)①-1: the firewall never verified this year → not done" "6(3)①-1" not_done "not verified"
+M fw verify --file "$SRC/tests/data/fw/live-hand-rule.json" >/dev/null 2>&1
+run
+is "6(3)①-1: the last verify found a rule added by hand → not done, saying so" "6(3)①-1" not_done "differ from the policy, excess="
+M fw verify --file "$SRC/tests/data/fw/live-example.json" >/dev/null 2>&1
+run
+is "6(3)①-1: verified since, matching → done, naming the record" "6(3)①-1" done "match the policy"
+run --year 2020
+is "--year 2020: no verify in that year → not done" "6(3)①-1" not_done "not verified"
 check "items without a register are left to a person (by_data false)" sh -c \
     "/usr/bin/python3 -c 'import json,sys; i={x[\"number\"]:x for x in json.load(open(sys.argv[1]))[\"items\"]}; assert i[\"5-1\"][\"answer\"]==\"unanswered\" and not i[\"5-1\"][\"by_data\"]' '$T/run.json'"
 
