@@ -388,8 +388,7 @@ fw_record(void *ctx, const struct mamori_store_record *rec)
     snprintf(s->decision, sizeof(s->decision), "%s", r.decision);
     snprintf(s->actor, sizeof(s->actor), "%s", r.actor);
     const char *f = strstr(r.details, "\"found\":\"");
-    snprintf(s->found, sizeof(s->found), "%.*s", f ? (int)strcspn(f + 9, "\"") : 0,
-             f ? f + 9 : "");
+    snprintf(s->found, sizeof(s->found), "%.*s", f ? (int)strcspn(f + 9, "\"") : 0, f ? f + 9 : "");
     mamori_arena_free(a);
     return 0;
 }
@@ -409,11 +408,11 @@ firewall_verified(struct ctx *c, struct mamori_inspect_item *it)
     mamori_gov_time(s.time_us, when);
     if (strcmp(s.decision, "ok") == 0)
         return say(it, MAMORI_INSPECT_DONE,
-                   _("last verified %s by %s: the live rules match the policy (record %llu)"),
-                   when, s.actor, (unsigned long long)s.seq);
+                   _("last verified %s by %s: the live rules match the policy (record %llu)"), when,
+                   s.actor, (unsigned long long)s.seq);
     say(it, MAMORI_INSPECT_NOT_DONE,
-        _("last verified %s by %s: the live rules differ from the policy, %s (record %llu)"),
-        when, s.actor, s.found, (unsigned long long)s.seq);
+        _("last verified %s by %s: the live rules differ from the policy, %s (record %llu)"), when,
+        s.actor, s.found, (unsigned long long)s.seq);
 }
 
 /* ---- the governance registers -------------------------------------------------------------- */
