@@ -109,6 +109,8 @@ try {
   const holders = await c.page.textContent('#holders');
   tap(holders.includes('csirt1') && holders.includes('jinji') && !holders.includes('shokuin2'),
     'the organisation page lists who holds a role now (not those who left)', holders);
+  tap(holders.includes('<img src=x onerror=alert(1)>心') && (await c.page.$$('img[src=x]')).length === 0,
+    'a name with markup is shown as text, no element made from it');
   await c.page.fill('#at', '2026-07-01');
   await go(c.page, c.page.click('main form button'));
   const then = await c.page.textContent('#holders');

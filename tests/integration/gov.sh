@@ -305,6 +305,7 @@ is "an unknown report: usage error" 64 "$(st M report nothing --format html)"
 unset MAMORI_NOW # sign-in and TOTP run on the real clock
 MAMORID=$(dirname "$MAMORI")/mamorid
 M user add madoguchi --role staff --unit shimin-shimin --password-file "$T/pw" --as admin >/dev/null
+M user add kokoro --role staff --unit shimin-shimin --name '<img src=x onerror=alert(1)>心' --password-file "$T/pw" --as admin >/dev/null
 M user enrol-totp csirt1 --as admin 2>/dev/null | sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p' >"$T/totp.csirt1"
 LGWAN=$(free_port)
 INET=$(free_port)
