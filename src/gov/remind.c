@@ -407,6 +407,23 @@ mamori_gov_dues(struct mamori_instance *inst, const struct mamori_policy *p, int
     return 0;
 }
 
+/* Who answers when nobody holds the role at the record's unit or above: the next role up the
+ * chain of 基本方針 6(1) (課長 → 部長 → 統括 → CISO); organisation-wide roles nobody holds go to
+ * the 統括情報セキュリティ責任者. NULL: nobody above. */
+static const char *
+escalate(const char *role)
+{
+    if (strcmp(role, "section_manager") == 0)
+        return "dept_manager";
+    if (strcmp(role, "dept_manager") == 0)
+        return "general_manager";
+    if (strcmp(role, "general_manager") == 0)
+        return "ciso";
+    if (strcmp(role, "ciso") == 0)
+        return NULL;
+    return "general_manager";
+}
+
 int
 mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p, int32_t today,
                      struct mamori_gov_reminder **ret, size_t *ret_n, struct mamori_arena *a)
@@ -417,19 +434,31 @@ mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p
         return r;
     struct resolve rs = {.c = &c, .delivered = calloc(c.n + 1, sizeof(bool))};
     r = rs.delivered ? mamori_store_person_iterate(inst->store, on_person, &rs) : -ENOMEM;
-    /* a due for a person who left (disabled, or gone): to the section manager of its unit */
-    size_t undelivered = 0;
-    for (size_t i = 0; r == 0 && i < c.n; i++)
-        if (!rs.delivered[i] && *c.v[i].flag.who) {
-            c.v[i].flag.who = "";
-            c.v[i].flag.role = "section_manager";
-            undelivered++;
-        } else {
-            c.v[i].flag.role = "-"; /* delivered: not again */
-            c.v[i].flag.who = "-";
+    /* Nobody got it: a due for a person who left (disabled, or gone) goes to the section
+     * manager of its unit; a due for a role nobody holds there, up the chain. Each pass gives
+     * the undelivered ones to the next role; four passes reach the CISO. */
+    for (int pass = 0; r == 0 && pass < 5; pass++) {
+        size_t undelivered = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            struct mamori_gov_flag *fl = &c.v[i].flag;
+            if (rs.delivered[i] || strcmp(fl->who, "-") == 0) {
+                fl->role = "-"; /* delivered, or nobody left to ask: not again */
+                fl->who = "-";
+            } else if (*fl->who) {
+                fl->who = "";
+                fl->role = "section_manager";
+                undelivered++;
+            } else if ((fl->role = escalate(fl->role))) {
+                undelivered++;
+            } else {
+                fl->role = "-";
+                fl->who = "-";
+            }
         }
-    if (r == 0 && undelivered)
+        if (!undelivered)
+            break;
         r = mamori_store_person_iterate(inst->store, on_person, &rs);
+    }
     free(rs.delivered);
     free(c.v);
     if (r < 0) {

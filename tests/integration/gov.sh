@@ -219,6 +219,9 @@ is "jinji's history: two spans, the first ending on the day of the change" \
     "$(M org history jinji --json | python3 -c 'import json,sys; print("|".join(" ".join([s["role"],s["unit"],s["from"],s["until"]]) for s in json.load(sys.stdin)))')"
 is "a bad date is a usage error" 64 "$(st M org roles 2026-13-45)"
 is "an unknown role is a usage error" 64 "$(st M org roles --role mayor)"
+M sns add title=X handle=@city_jinji unit=人事課 --as jinji >/dev/null 2>&1
+reminders jinji >"$T/r"
+grep -q "sns-no-mfa SNS-2" "$T/r" && ok "人事課 has no section manager now: its SNS account's dues go up to the 部長" || not_ok "escalation to the dept manager" "$(cat "$T/r")"
 M org roles --role ciso >"$T/out"
 grep -q "CISO (Deputy Mayor)" "$T/out" && grep -q "General Affairs Dept" "$T/out" && ok "org roles prints the CISO and the unit by their names" || not_ok "org roles text" "$(cat "$T/out")"
 reminders kacho >"$T/r"
