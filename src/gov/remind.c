@@ -441,19 +441,12 @@ mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p
         size_t undelivered = 0;
         for (size_t i = 0; i < c.n; i++) {
             struct mamori_gov_flag *fl = &c.v[i].flag;
-            if (rs.delivered[i] || strcmp(fl->who, "-") == 0) {
-                fl->role = "-"; /* delivered, or nobody left to ask: not again */
-                fl->who = "-";
-            } else if (*fl->who) {
-                fl->who = "";
-                fl->role = "section_manager";
-                undelivered++;
-            } else if ((fl->role = escalate(fl->role))) {
-                undelivered++;
-            } else {
-                fl->role = "-";
-                fl->who = "-";
-            }
+            bool done = rs.delivered[i] || strcmp(fl->who, "-") == 0;
+            const char *next = done ? NULL : *fl->who ? "section_manager" : escalate(fl->role);
+            /* delivered, or nobody left to ask: "-" matches nobody, so not again */
+            fl->who = next ? "" : "-";
+            fl->role = next ? next : "-";
+            undelivered += next != NULL;
         }
         if (!undelivered)
             break;
