@@ -23,7 +23,7 @@
 
 #include "mamori/core.h"
 
-#define MAMORI_STORE_SCHEMA_VERSION 12
+#define MAMORI_STORE_SCHEMA_VERSION 13
 
 struct mamori_store;
 
@@ -215,12 +215,14 @@ struct mamori_store_gov_step {
 struct mamori_store_role_span {
     const char *person, *role, *unit;
     int64_t from_us, until_us;
+    bool appointed; /* held beside the person's own role (兼務), by appointment */
 };
 
 /* Filters of the role history (NULL / 0: any); at_us: the spans that include that instant. */
 struct mamori_store_role_query {
     const char *person, *role, *unit;
     int64_t at_us;
+    int appointed; /* 0 any, 1 appointments only, -1 the persons' own roles only */
 };
 
 typedef int (*mamori_store_role_cb)(void *ctx, const struct mamori_store_role_span *sp);
@@ -379,6 +381,13 @@ int mamori_store_gov_last_number(struct mamori_store *s, const char *kind, const
 int mamori_store_gov_step_add(struct mamori_store *s, const struct mamori_store_gov_step *st);
 int mamori_store_gov_step_iterate(struct mamori_store *s, const char *kind, const char *id,
                                   mamori_store_gov_step_cb cb, void *ctx);
+/* Appoints a person to a role beside their own, in a unit ("" for the organisation), from
+ * at_us (-EEXIST when they hold it already); dismiss ends it at at_us (-ENOENT when they hold
+ * no such appointment). Disabling the person ends every appointment. */
+int mamori_store_role_appoint(struct mamori_store *s, const char *person, const char *role,
+                              const char *unit, int64_t at_us);
+int mamori_store_role_dismiss(struct mamori_store *s, const char *person, const char *role,
+                              int64_t at_us);
 /* The role history, oldest first. */
 int mamori_store_role_iterate(struct mamori_store *s, const struct mamori_store_role_query *q,
                               mamori_store_role_cb cb, void *ctx);

@@ -102,6 +102,9 @@ struct cli_session {
  * saying why not. close frees them and returns rc. */
 int cli_session_open(struct cli *c, bool need_actor, struct cli_session *s);
 int cli_session_close(struct cli_session *s, int rc);
+/* --role R with --as: act in a role the person holds by appointment (兼務) rather than their
+ * own; 0, or a sysexits code after saying why not. */
+int cli_acting_role(struct cli *c, struct cli_session *s);
 
 /* Prints "mamori: <message>" to stderr; callers pass _("English text"). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -194,6 +197,8 @@ int cmd_gov(struct cli *c);
 int cmd_report(struct cli *c);
 int cmd_remind(struct cli *c);
 int cmd_org_roles(struct cli *c);
+int cmd_user_appoint(struct cli *c);
+int cmd_user_dismiss(struct cli *c);
 int cmd_org_history(struct cli *c);
 
 #endif

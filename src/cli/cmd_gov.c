@@ -400,6 +400,8 @@ cmd_gov(struct cli *c)
     int rc = cli_session_open(c, !reading || c->as, &s);
     if (rc)
         return rc;
+    if (c->as && (rc = cli_acting_role(c, &s)))
+        return cli_session_close(&s, rc);
     struct mamori_gov_kv kv[64];
     size_t n = 0;
     struct mamori_gov_problems pr = {0};

@@ -43,14 +43,15 @@ span_cb(void *ctx, const struct mamori_store_role_span *sp)
         mamori_json_kv_string(j, "role_title", role);
         mamori_json_kv_string(j, "unit", sp->unit);
         mamori_json_kv_string(j, "unit_title", unit);
+        mamori_json_kv_bool(j, "appointed", sp->appointed);
         mamori_json_kv_string(j, "from", from);
         mamori_json_kv_string(j, "until", until);
         mamori_json_kv_int(j, "from_us", sp->from_us);
         mamori_json_kv_int(j, "until_us", sp->until_us);
         mamori_json_object_end(j);
     } else {
-        printf("%s – %s  %-14s %s  %s  %s\n", from, sp->until_us ? until : _("(now)"), sp->person,
-               name, role, unit);
+        printf("%s – %s  %-14s %s  %s%s  %s\n", from, sp->until_us ? until : _("(now)"), sp->person,
+               name, role, sp->appointed ? _(" (appointed)") : "", unit);
     }
     return 0;
 }

@@ -52,6 +52,7 @@ struct person_op {
     const char *id, *role, *unit, *hash;
     const uint8_t *sealed;
     size_t sealed_len;
+    bool dismiss; /* an appointment ended, not made */
 };
 
 static int
@@ -616,6 +617,101 @@ change_person(struct cli *c, const char *action, const char *role, const char *u
     mamori_arena_free(a);
     mamori_instance_close(inst);
     return rc;
+}
+
+static int
+op_role_appoint(struct mamori_store *s, void *ctx)
+{
+    struct person_op *o = ctx;
+    int64_t now = mamori_now_us();
+    return o->dismiss ? mamori_store_role_dismiss(s, o->id, o->role, now)
+                      : mamori_store_role_appoint(s, o->id, o->role, o->unit, now);
+}
+
+/* appoint / dismiss: a role held beside the person's own (兼務: the 委員会, CSIRT, auditors),
+ * by a ciso, general_manager or system_admin; audited. */
+static int
+appointment(struct cli *c, bool dismiss)
+{
+    if (!c->role) {
+        cli_error(dismiss ? _("dismiss needs --role ROLE") : _("appoint needs --role ROLE"));
+        return EX_USAGE;
+    }
+    int rc = check_role_unit(c);
+    if (rc)
+        return rc;
+    struct mamori_instance *inst;
+    if ((rc = cli_open_instance(c, &inst)))
+        return rc;
+    struct mamori_arena *a = mamori_arena_new(1 << 16);
+    struct mamori_store_person actor, who;
+    rc = cli_actor(c, inst, a, &actor);
+    if (rc == 0 && !may_manage_users(actor.role)) {
+        cli_error(_("%s (%s) may not change users: ciso, general_manager or system_admin may"),
+                  actor.id, actor.role);
+        rc = EX_NOPERM;
+    }
+    int r = 0;
+    if (rc == 0 && (r = mamori_store_person_get(inst->store, c->args[0], a, &who)) < 0) {
+        cli_error(r == -ENOENT ? _("no user %s") : _("cannot read the store: %s"),
+                  r == -ENOENT ? c->args[0] : mamori_strerror(r));
+        rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
+    }
+    if (rc == 0 && who.disabled) {
+        cli_error(_("user %s is disabled"), who.id);
+        rc = EX_DATAERR;
+    }
+    if (rc == 0) {
+        const char *unit = c->unit ? c->unit : "";
+        struct mamori_buf d;
+        struct mamori_json j;
+        mamori_buf_init(&d, 4096);
+        mamori_json_init(&j, &d, false);
+        mamori_json_object_begin(&j);
+        mamori_json_kv_string(&j, "role", c->role);
+        if (!dismiss)
+            mamori_json_kv_string(&j, "unit", unit);
+        mamori_json_object_end(&j);
+        r = mamori_json_finish(&j);
+        struct mamori_record rec = {.actor = actor.id,
+                                    .action = dismiss ? "user.dismiss" : "user.appoint",
+                                    .object = who.id,
+                                    .decision = "ok",
+                                    .clause = "6(1)",
+                                    .details = d.data};
+        struct person_op op = {.id = who.id, .role = c->role, .unit = unit, .dismiss = dismiss};
+        if (r == 0)
+            r = mamori_instance_apply(inst, op_role_appoint, &op, &rec);
+        mamori_buf_done(&d);
+        if (r == -EEXIST) {
+            cli_error(_("%s holds %s already"), who.id, c->role);
+            rc = EX_DATAERR;
+        } else if (r == -ENOENT) {
+            cli_error(_("%s holds no appointment as %s"), who.id, c->role);
+            rc = EX_DATAERR;
+        } else if (r < 0) {
+            cli_error(_("cannot change %s: %s"), who.id, mamori_strerror(r));
+            rc = cli_exit_code(r);
+        } else {
+            printf(dismiss ? _("%s is no longer %s\n") : _("%s is appointed %s\n"), who.id,
+                   c->role);
+        }
+    }
+    mamori_arena_free(a);
+    mamori_instance_close(inst);
+    return rc;
+}
+
+int
+cmd_user_appoint(struct cli *c)
+{
+    return appointment(c, false);
+}
+
+int
+cmd_user_dismiss(struct cli *c)
+{
+    return appointment(c, true);
 }
 
 int

@@ -109,6 +109,14 @@ static const struct cli_command commands[] = {
     {"user set-role", 1, 1, OPT_AS | OPT_ROLE | OPT_UNIT | OPT_POLICY,
      "user set-role NAME --role ROLE [--unit U] --as USER",
      N_("change a person's role (and unit); the change is audited"), cmd_user_set_role},
+    {"user appoint", 1, 1, OPT_AS | OPT_ROLE | OPT_UNIT | OPT_POLICY,
+     "user appoint NAME --role ROLE [--unit U] --as USER",
+     N_("appoint a person to a role beside their own (兼務: 委員会, CSIRT, auditors); audited, "
+        "with history"),
+     cmd_user_appoint},
+    {"user dismiss", 1, 1, OPT_AS | OPT_ROLE | OPT_POLICY,
+     "user dismiss NAME --role ROLE --as USER", N_("end a person's appointment to a role"),
+     cmd_user_dismiss},
     {"org roles", 0, 1, OPT_JSON | OPT_ROLE | OPT_UNIT | OPT_POLICY,
      "org roles [DATE] [--role R] [--unit U] [--json]",
      N_("who holds which role in which unit, now or at the end of DATE (基本方針 6(1))"),
@@ -202,8 +210,10 @@ static const struct cli_command commands[] = {
      cmd_inspect_run},
 #define GOV(kind, verb, help)                                                                      \
     {                                                                                              \
-        kind, 1, 66, OPT_AS | OPT_JSON | OPT_REASON | OPT_FILE | OPT_OUTPUT | OPT_POLICY,          \
-            kind " " verb "|list|show|edit|fields|STEP ... [--json] [--as USER]", help, cmd_gov    \
+        kind, 1, 66,                                                                               \
+            OPT_AS | OPT_ROLE | OPT_JSON | OPT_REASON | OPT_FILE | OPT_OUTPUT | OPT_POLICY,        \
+            kind " " verb "|list|show|edit|fields|STEP ... [--json] [--as USER [--role R]]", help, \
+            cmd_gov                                                                                \
     }
     GOV("incident", "open",
         N_("security incidents (6(7)): open, advance through the stages, deadlines of the "

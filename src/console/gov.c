@@ -212,11 +212,14 @@ org_row(void *ctx, const struct mamori_store_role_span *sp)
         mamori_json_kv_string(o->j, "unit", sp->unit);
         mamori_json_kv_int(o->j, "from_us", sp->from_us);
         mamori_json_kv_int(o->j, "until_us", sp->until_us);
+        mamori_json_kv_bool(o->j, "appointed", sp->appointed);
         mamori_json_object_end(o->j);
         return 0;
     }
-    const char *cells[] = {
-        role, unit, sp->person, r == 0 ? p.name : "", from, sp->until_us ? until : T(rq, "(now)")};
+    if (sp->appointed)
+        role = mamori_arena_printf(rq->a, "%s%s", role, T(rq, " (appointed)"));
+    const char *cells[] = {role ? role : "",     unit, sp->person,
+                           r == 0 ? p.name : "", from, sp->until_us ? until : T(rq, "(now)")};
     MAMORI_HTML(o->h, "<tr>");
     for (size_t i = 0; i < MAMORI_ARRAY_SIZE(cells); i++) {
         MAMORI_HTML(o->h, "<td>");

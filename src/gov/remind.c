@@ -357,6 +357,23 @@ on_person(void *ctx, const struct mamori_store_person *ps)
     return 0;
 }
 
+/* A role held by appointment (兼務) answers like the role itself, at the appointment's unit. */
+static int
+on_appointment(void *ctx, const struct mamori_store_role_span *sp)
+{
+    struct mamori_store_person as = {.id = sp->person, .role = sp->role, .unit = sp->unit};
+    return on_person(ctx, &as);
+}
+
+/* Every person in their own role, then in each role they hold by appointment. */
+static int
+each_person(struct mamori_instance *inst, struct resolve *rs)
+{
+    int r = mamori_store_person_iterate(inst->store, on_person, rs);
+    struct mamori_store_role_query q = {.at_us = mamori_now_us(), .appointed = 1};
+    return r < 0 ? r : mamori_store_role_iterate(inst->store, &q, on_appointment, rs);
+}
+
 static int
 by_person_due(const void *a, const void *b)
 {
@@ -366,6 +383,12 @@ by_person_due(const void *a, const void *b)
         r = (int)y->flag.overdue - (int)x->flag.overdue;
     if (r == 0)
         r = strcmp(x->flag.due, y->flag.due);
+    if (r == 0)
+        r = strcmp(x->kind, y->kind);
+    if (r == 0)
+        r = strcmp(x->id, y->id);
+    if (r == 0)
+        r = strcmp(x->flag.code, y->flag.code);
     return r;
 }
 
@@ -433,7 +456,7 @@ mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p
     if (r < 0)
         return r;
     struct resolve rs = {.c = &c, .delivered = calloc(c.n + 1, sizeof(bool))};
-    r = rs.delivered ? mamori_store_person_iterate(inst->store, on_person, &rs) : -ENOMEM;
+    r = rs.delivered ? each_person(inst, &rs) : -ENOMEM;
     /* Nobody got it: a due for a person who left (disabled, or gone) goes to the section
      * manager of its unit; a due for a role nobody holds there, up the chain. Each pass gives
      * the undelivered ones to the next role; four passes reach the CISO. */
@@ -450,7 +473,7 @@ mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p
         }
         if (!undelivered)
             break;
-        r = mamori_store_person_iterate(inst->store, on_person, &rs);
+        r = each_person(inst, &rs);
     }
     free(rs.delivered);
     free(c.v);
@@ -460,6 +483,12 @@ mamori_gov_reminders(struct mamori_instance *inst, const struct mamori_policy *p
     }
     if (rs.n)
         qsort(rs.out, rs.n, sizeof(*rs.out), by_person_due);
+    /* one line per due and person, though their own role and an appointment both answer it */
+    size_t kept = 0;
+    for (size_t i = 0; i < rs.n; i++)
+        if (!kept || by_person_due(&rs.out[kept - 1], &rs.out[i]) != 0)
+            rs.out[kept++] = rs.out[i];
+    rs.n = kept;
     *ret = rs.out;
     *ret_n = rs.n;
     return 0;

@@ -99,6 +99,8 @@ struct mamori_store_ops {
                             mamori_store_gov_step_cb cb, void *ctx);
     int (*role_iterate)(struct mamori_store *s, const struct mamori_store_role_query *q,
                         mamori_store_role_cb cb, void *ctx);
+    int (*role_appoint)(struct mamori_store *s, const char *person, const char *role,
+                        const char *unit, int64_t at_us, bool dismiss);
 };
 
 /* Every backend's handle starts with this. */

@@ -86,6 +86,8 @@ enum stmt_id {
     ST_GOV_STEP_ADD,
     ST_GOV_STEP_ITER,
     ST_ROLE_ITER,
+    ST_ROLE_APPOINT,
+    ST_ROLE_DISMISS,
     ST_MAX,
 };
 
@@ -204,10 +206,17 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_PERSON_GET] = "SELECT " PERSON_COLUMNS " FROM person WHERE id = ?1",
     [ST_PERSON_ITER] = "SELECT " PERSON_COLUMNS " FROM person ORDER BY id",
     [ST_PERSON_DISABLE] = "UPDATE person SET disabled = ?2 WHERE id = ?1",
-    [ST_ROLE_ITER] = "SELECT person, role, unit, from_us, coalesce(until_us, 0) FROM role_span "
+    [ST_ROLE_APPOINT] = "INSERT INTO role_span(person, role, unit, from_us, appointed) "
+                        "SELECT ?1, ?2, ?3, ?4, 1 WHERE NOT EXISTS (SELECT 1 FROM role_span "
+                        "WHERE person = ?1 AND role = ?2 AND until_us IS NULL)",
+    [ST_ROLE_DISMISS] = "UPDATE role_span SET until_us = ?3 WHERE person = ?1 AND role = ?2 "
+                        "AND appointed = 1 AND until_us IS NULL",
+    [ST_ROLE_ITER] = "SELECT person, role, unit, from_us, coalesce(until_us, 0), appointed "
+                     "FROM role_span "
                      "WHERE (?1 IS NULL OR person = ?1) AND (?2 IS NULL OR role = ?2) "
                      "AND (?3 IS NULL OR unit = ?3) AND (?4 IS NULL OR (from_us <= ?4 "
-                     "AND (until_us IS NULL OR until_us > ?4))) ORDER BY from_us, seq",
+                     "AND (until_us IS NULL OR until_us > ?4))) AND (?5 IS NULL OR appointed = ?5) "
+                     "ORDER BY from_us, seq",
     [ST_REQ_INSERT] = "INSERT INTO release_request(original, requester, reason, state, "
                       "decided_by, note, created_us, expires_us, decided_us) "
                       "VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, 0)",
@@ -499,6 +508,21 @@ static const char *const migrations[] = {
     "INSERT INTO role_span(person, role, unit, from_us)"
     "  SELECT id, role, unit, created_us FROM person WHERE disabled = 0 ORDER BY created_us, id;"
     "PRAGMA user_version = 12;",
+    /* 13: appointments held beside a person's role (兼務: a 課長 on the 委員会, a member of
+     * CSIRT): spans of their own (appointed = 1) that a change of the person's role or unit
+     * leaves alone, and that end when the person is disabled. */
+    "ALTER TABLE role_span ADD COLUMN appointed INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (appointed IN (0, 1));"
+    "DROP TRIGGER person_span_change;"
+    "CREATE TRIGGER person_span_change AFTER UPDATE OF role, unit, disabled ON person"
+    "  WHEN OLD.role IS NOT NEW.role OR OLD.unit IS NOT NEW.unit"
+    "    OR OLD.disabled IS NOT NEW.disabled BEGIN"
+    "  UPDATE role_span SET until_us = mamori_now_us()"
+    "    WHERE person = NEW.id AND until_us IS NULL AND (appointed = 0 OR NEW.disabled = 1);"
+    "  INSERT INTO role_span(person, role, unit, from_us)"
+    "    SELECT NEW.id, NEW.role, NEW.unit, mamori_now_us() WHERE NEW.disabled = 0;"
+    "END;"
+    "PRAGMA user_version = 13;",
 };
 
 _Static_assert(MAMORI_ARRAY_SIZE(migrations) == MAMORI_STORE_SCHEMA_VERSION,
@@ -2182,6 +2206,8 @@ sqlite_role_iterate(struct mamori_store *base, const struct mamori_store_role_qu
             sqlite3_bind_text(st, 1 + i, filters[i], -1, SQLITE_STATIC);
     if (q->at_us)
         sqlite3_bind_int64(st, 4, q->at_us);
+    if (q->appointed)
+        sqlite3_bind_int(st, 5, q->appointed > 0);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct mamori_store_role_span sp = {0};
@@ -2189,6 +2215,7 @@ sqlite_role_iterate(struct mamori_store *base, const struct mamori_store_role_qu
         r = read_texts(st, 0, texts, 3, NULL);
         sp.from_us = sqlite3_column_int64(st, 3);
         sp.until_us = sqlite3_column_int64(st, 4);
+        sp.appointed = sqlite3_column_int(st, 5) != 0;
         if (r == 0)
             r = cb(ctx, &sp);
         if (r != 0)
@@ -2199,6 +2226,26 @@ sqlite_role_iterate(struct mamori_store *base, const struct mamori_store_role_qu
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return r;
+}
+
+static int
+sqlite_role_appoint(struct mamori_store *base, const char *person, const char *role,
+                    const char *unit, int64_t at_us, bool dismiss)
+{
+    sqlite3_stmt *st;
+    int r = stmt(impl(base), dismiss ? ST_ROLE_DISMISS : ST_ROLE_APPOINT, &st);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+    if (dismiss) {
+        sqlite3_bind_int64(st, 3, at_us);
+    } else {
+        sqlite3_bind_text(st, 3, unit ? unit : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, at_us);
+    }
+    /* nothing changed: already held (appoint) or no such appointment (dismiss) */
+    return step_changed(impl(base), st, dismiss ? -ENOENT : -EEXIST);
 }
 
 static int
@@ -2297,6 +2344,7 @@ static const struct mamori_store_ops sqlite_ops = {
     .gov_step_add = sqlite_gov_step_add,
     .gov_step_iterate = sqlite_gov_step_iterate,
     .role_iterate = sqlite_role_iterate,
+    .role_appoint = sqlite_role_appoint,
 };
 
 int

@@ -415,6 +415,20 @@ mamori_store_gov_step_iterate(struct mamori_store *s, const char *kind, const ch
 }
 
 int
+mamori_store_role_appoint(struct mamori_store *s, const char *person, const char *role,
+                          const char *unit, int64_t at_us)
+{
+    return s->ops->role_appoint(s, person, role, unit, at_us, false);
+}
+
+int
+mamori_store_role_dismiss(struct mamori_store *s, const char *person, const char *role,
+                          int64_t at_us)
+{
+    return s->ops->role_appoint(s, person, role, NULL, at_us, true);
+}
+
+int
 mamori_store_role_iterate(struct mamori_store *s, const struct mamori_store_role_query *q,
                           mamori_store_role_cb cb, void *ctx)
 {

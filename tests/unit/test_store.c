@@ -111,6 +111,33 @@ test_role_history(void **state)
         spans(st, (struct mamori_store_role_query){.person = "yamada", .at_us = 1500 * 1000000LL},
               &s),
         "yamada:section_manager:somu-somu:1000-2000");
+    /* 兼務: an appointment beside the role, kept through a change of role, ended by dismissal
+     * or by disabling the person. */
+    setenv("MAMORI_NOW", "4000", 1);
+    assert_int_equal(mamori_store_role_appoint(st, "yamada", "committee", "", 4000 * 1000000LL), 0);
+    assert_int_equal(mamori_store_role_appoint(st, "yamada", "committee", "", 4001 * 1000000LL),
+                     -EEXIST);
+    assert_int_equal(mamori_store_role_appoint(st, "yamada", "dept_manager", "", 4001 * 1000000LL),
+                     -EEXIST); /* their own role already */
+    assert_int_equal(mamori_store_role_appoint(st, "yamada", "csirt", "", 4000 * 1000000LL), 0);
+    setenv("MAMORI_NOW", "5000", 1);
+    assert_int_equal(mamori_store_person_update(st, "yamada", "general_manager", "", NULL), 0);
+    assert_int_equal(mamori_store_role_dismiss(st, "yamada", "csirt", 5500 * 1000000LL), 0);
+    assert_int_equal(mamori_store_role_dismiss(st, "yamada", "csirt", 5600 * 1000000LL), -ENOENT);
+    assert_string_equal(
+        spans(st, (struct mamori_store_role_query){.person = "yamada", .at_us = 5200 * 1000000LL},
+              &s),
+        "yamada:committee::4000-0 yamada:csirt::4000-5500 "
+        "yamada:general_manager::5000-0");
+    spans(st, (struct mamori_store_role_query){.person = "yamada", .appointed = 1}, &s);
+    assert_int_equal(s.n, 2);
+    spans(st, (struct mamori_store_role_query){.person = "yamada", .appointed = -1}, &s);
+    assert_int_equal(s.n, 3);
+    setenv("MAMORI_NOW", "6000", 1);
+    assert_int_equal(mamori_store_person_set_disabled(st, "yamada", true), 0);
+    unsetenv("MAMORI_NOW");
+    spans(st, (struct mamori_store_role_query){.person = "yamada", .at_us = 6000 * 1000000LL}, &s);
+    assert_int_equal(s.n, 0); /* a person who left holds nothing */
     mamori_store_close(st);
     free(path);
     test_tmpdir_remove(dir);
