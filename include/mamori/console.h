@@ -70,7 +70,8 @@ struct mamori_session {
     char person[64];
     char role[32];
     char unit[64];
-    char face; /* 'l' LGWAN, 'i' internet: a session is valid on the face it began on */
+    char acting[32]; /* a role held by appointment the person acts in (governance), or "" */
+    char face;       /* 'l' LGWAN, 'i' internet: a session is valid on the face it began on */
     bool privileged;
     enum mamori_session_stage stage;
     int totp_failures;

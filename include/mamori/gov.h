@@ -217,6 +217,15 @@ int mamori_gov_file_keep(struct mamori_instance *inst, const char *name, const v
 int mamori_gov_file_read(struct mamori_instance *inst, const char *sha256, char **ret,
                          size_t *ret_len);
 /* The current (last approved) 基本方針: its id and SHA-256, NULL when none. */
+/* The roles a person holds now by appointment (兼務), beside their own: up to max spans into
+ * ret (strings in a); the count, or a negative error. */
+int mamori_gov_appointments(struct mamori_instance *inst, const char *person,
+                            struct mamori_arena *a, struct mamori_store_role_span *ret, size_t max);
+/* The person acting in role: their own, or one they hold by appointment (then *person gets
+ * that role and the appointment's unit, when it names one). MAMORI_E_DENIED when they hold no
+ * such appointment. */
+int mamori_gov_act_in(struct mamori_instance *inst, const char *role, struct mamori_arena *a,
+                      struct mamori_store_person *person);
 int mamori_gov_basic_doc(struct mamori_instance *inst, const struct mamori_policy *p,
                          struct mamori_arena *a, const char **ret_id, const char **ret_sha256);
 int mamori_gov_get(struct mamori_instance *inst, const struct mamori_gov_kind *k, const char *id,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mamori/gov.h"
 
 #ifndef MAMORI_EXAMPLE_POLICY
 #define MAMORI_EXAMPLE_POLICY "/usr/share/mamori/examples/city/mamori.yaml"
@@ -236,39 +237,18 @@ cli_session_open(struct cli *c, bool need_actor, struct cli_session *s)
     return rc;
 }
 
-struct appointed {
-    struct mamori_arena *a;
-    const char *unit;
-};
-
-static int
-appointed_cb(void *ctx, const struct mamori_store_role_span *sp)
-{
-    struct appointed *x = ctx;
-    x->unit = mamori_arena_strdup(x->a, sp->unit);
-    return x->unit ? 1 : -ENOMEM;
-}
-
 int
 cli_acting_role(struct cli *c, struct cli_session *s)
 {
-    if (!c->role || strcmp(c->role, s->me.role) == 0)
-        return 0;
-    struct appointed x = {.a = s->a};
-    struct mamori_store_role_query q = {
-        .person = s->me.id, .role = c->role, .at_us = mamori_now_us(), .appointed = 1};
-    int r = mamori_store_role_iterate(s->inst->store, &q, appointed_cb, &x);
+    int r = mamori_gov_act_in(s->inst, c->role, s->a, &s->me);
+    if (r == MAMORI_E_DENIED) {
+        cli_error(_("%s holds no appointment as %s (mamori user appoint)"), s->me.id, c->role);
+        return EX_NOPERM;
+    }
     if (r < 0) {
         cli_error(_("cannot read the store: %s"), mamori_strerror(r));
         return cli_exit_code(r);
     }
-    if (!x.unit) {
-        cli_error(_("%s holds no appointment as %s (mamori user appoint)"), s->me.id, c->role);
-        return EX_NOPERM;
-    }
-    /* acting in the appointed role, at the appointment's unit (the organisation when none) */
-    s->me.role = c->role;
-    s->me.unit = *x.unit ? x.unit : s->me.unit;
     return 0;
 }
 

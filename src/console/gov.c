@@ -21,9 +21,9 @@ sees(struct req *rq, const struct mamori_gov_record *r, const struct mamori_stor
 {
     if (!mamori_gov_may_see(r, me))
         return false;
-    if (mamori_gov_org_wide(rq->sess.role) || strcmp(r->created_by, me->id) == 0)
+    if (mamori_gov_org_wide(me->role) || strcmp(r->created_by, me->id) == 0)
         return true;
-    int mine = mamori_policy_find_unit(rq->pol, rq->sess.unit);
+    int mine = mamori_policy_find_unit(rq->pol, me->unit);
     int u = mamori_policy_find_unit(rq->pol, r->unit);
     return mine >= 0 && u >= 0 && mamori_unit_within(rq->pol, u, mine);
 }
@@ -132,6 +132,80 @@ gov_due(struct req *rq, const char *person, struct mamori_html *h, size_t *ret_n
     return r;
 }
 
+/* POST /gov/act-as (role): act in the registers in a role held by appointment (兼務), or
+ * in one's own again. A privileged role only in a session that passed the second factor;
+ * recorded in the audit log. */
+static void
+act_as(struct req *rq, struct mamori_store_person *me)
+{
+    const char *role = mamori_form_get(&rq->form, "role");
+    bool own = !role || !*role || strcmp(role, me->role) == 0;
+    struct mamori_store_person as = *me;
+    int r = 0;
+    if (!own) {
+        pthread_mutex_lock(rq->c->lock);
+        r = mamori_gov_act_in(rq->c->inst, role, rq->a, &as);
+        pthread_mutex_unlock(rq->c->lock);
+    }
+    if (r == 0 && !own && mamori_role_privileged(role) && !rq->sess.privileged)
+        r = MAMORI_E_DENIED;
+    struct mamori_buf d;
+    struct mamori_json j;
+    mamori_buf_init(&d, 4096);
+    mamori_json_init(&j, &d, false);
+    mamori_json_object_begin(&j);
+    mamori_json_kv_string(&j, "role", own ? me->role : role);
+    mamori_json_object_end(&j);
+    if (mamori_json_finish(&j) == 0)
+        console_record(rq, "gov.act-as", me->id, r == 0 ? "ok" : "refused", "6(1)", d.data);
+    mamori_buf_done(&d);
+    if (r < 0) {
+        page_message(rq, r == MAMORI_E_DENIED ? MHD_HTTP_FORBIDDEN : MHD_HTTP_SERVICE_UNAVAILABLE,
+                     T(rq, "Refused"), T(rq, "You hold no such appointment."));
+        return;
+    }
+    snprintf(rq->sess.acting, sizeof(rq->sess.acting), "%s", own ? "" : as.role);
+    mamori_sessions_put(rq->c->sessions, &rq->sess);
+    rq->status = MHD_HTTP_SEE_OTHER;
+    rq->location = "/gov";
+}
+
+/* The roles the person may act in here: their own and their appointments. */
+static void
+act_as_form(struct req *rq, struct mamori_html *h, const struct mamori_store_person *me)
+{
+    struct mamori_store_person own;
+    if (console_me(rq, &own) < 0)
+        return;
+    struct mamori_store_role_span ap[16];
+    pthread_mutex_lock(rq->c->lock);
+    int n = mamori_gov_appointments(rq->c->inst, own.id, rq->a, ap, 16);
+    pthread_mutex_unlock(rq->c->lock);
+    if (n <= 0)
+        return;
+    MAMORI_HTML(h, "<form method=\"post\" action=\"/gov/act-as\" id=\"act-as\"><label>");
+    mamori_html_text(h, T(rq, "Acting as"));
+    MAMORI_HTML(h, " <select name=\"role\">");
+    for (int i = -1; i < n; i++) {
+        const char *role = i < 0 ? own.role : ap[i].role;
+        MAMORI_HTML(h, "<option value=\"");
+        mamori_html_text(h, role);
+        MAMORI_HTML(h, "\"");
+        if (strcmp(role, me->role) == 0)
+            MAMORI_HTML(h, " selected");
+        MAMORI_HTML(h, ">");
+        mamori_html_text(h, mamori_role_title(rq->pol, role, rq->ja));
+        if (i >= 0)
+            mamori_html_text(h, T(rq, " (appointed)"));
+        MAMORI_HTML(h, "</option>");
+    }
+    MAMORI_HTML(h, "</select></label> ");
+    csrf_field(rq, h);
+    MAMORI_HTML(h, "<button type=\"submit\">");
+    mamori_html_text(h, T(rq, "Switch"));
+    MAMORI_HTML(h, "</button></form>");
+}
+
 static void
 overview(struct req *rq, struct mamori_store_person *me)
 {
@@ -145,6 +219,7 @@ overview(struct req *rq, struct mamori_store_person *me)
     size_t mine = 0, overdue = 0;
     if (r == 0) {
         page_begin(rq, &h, T(rq, "Governance"));
+        act_as_form(rq, &h, me);
         MAMORI_HTML(&h, "<p><a href=\"/gov/org\">");
         mamori_html_text(&h, T(rq, "Organisation: who holds which role"));
         MAMORI_HTML(&h, "</a></p><h2>");
@@ -684,6 +759,20 @@ gov_route(struct req *rq)
     if (console_me(rq, &me) < 0) {
         page_message(rq, MHD_HTTP_FORBIDDEN, T(rq, "Refused"), T(rq, "Sign in again."));
         return true;
+    }
+    if (strcmp(u, "/gov/act-as") == 0 && rq->post) {
+        act_as(rq, &me);
+        return true;
+    }
+    /* In the registers the person acts in the role chosen, while they still hold it. */
+    if (rq->sess.acting[0]) {
+        pthread_mutex_lock(rq->c->lock);
+        int r = mamori_gov_act_in(rq->c->inst, rq->sess.acting, rq->a, &me);
+        pthread_mutex_unlock(rq->c->lock);
+        if (r < 0) {
+            rq->sess.acting[0] = '\0';
+            mamori_sessions_put(rq->c->sessions, &rq->sess);
+        }
     }
     if (strcmp(u, "/gov") == 0) {
         if (rq->post)

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "mamori/gov.h"
 #include "mamori/auditlog.h"
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -223,6 +224,13 @@ enter(struct req *rq, const struct mamori_store_person *p)
 {
     const struct mamori_console_rules *cr = &rq->pol->console;
     bool priv = mamori_role_privileged(p->role);
+    /* A privileged role held by appointment (CSIRT, 委員会) needs the same second factor. */
+    struct mamori_store_role_span ap[16];
+    pthread_mutex_lock(rq->c->lock);
+    int n_ap = mamori_gov_appointments(rq->c->inst, p->id, rq->a, ap, 16);
+    pthread_mutex_unlock(rq->c->lock);
+    for (int i = 0; i < n_ap; i++)
+        priv = priv || mamori_role_privileged(ap[i].role);
     struct mamori_session s = {0};
     snprintf(s.person, sizeof(s.person), "%s", p->id);
     snprintf(s.role, sizeof(s.role), "%s", p->role);

@@ -876,3 +876,58 @@ mamori_gov_json(const struct mamori_gov_world *w, struct mamori_json *j,
     }
     mamori_json_object_end(j);
 }
+
+/* ---- appointments (兼務) ------------------------------------------------------------------ */
+
+struct spans {
+    struct mamori_arena *a;
+    struct mamori_store_role_span *v;
+    size_t n, max;
+};
+
+static int
+keep_span(void *ctx, const struct mamori_store_role_span *sp)
+{
+    struct spans *s = ctx;
+    if (s->n == s->max)
+        return 1;
+    struct mamori_store_role_span *d = &s->v[s->n];
+    *d = *sp;
+    d->person = mamori_arena_strdup(s->a, sp->person);
+    d->role = mamori_arena_strdup(s->a, sp->role);
+    d->unit = mamori_arena_strdup(s->a, sp->unit);
+    if (!d->person || !d->role || !d->unit)
+        return -ENOMEM;
+    s->n++;
+    return 0;
+}
+
+int
+mamori_gov_appointments(struct mamori_instance *inst, const char *person, struct mamori_arena *a,
+                        struct mamori_store_role_span *ret, size_t max)
+{
+    struct spans s = {.a = a, .v = ret, .max = max};
+    struct mamori_store_role_query q = {.person = person, .at_us = mamori_now_us(), .appointed = 1};
+    int r = mamori_store_role_iterate(inst->store, &q, keep_span, &s);
+    return r < 0 ? r : (int)s.n;
+}
+
+int
+mamori_gov_act_in(struct mamori_instance *inst, const char *role, struct mamori_arena *a,
+                  struct mamori_store_person *person)
+{
+    if (!role || !*role || strcmp(role, person->role) == 0)
+        return 0;
+    struct mamori_store_role_span v[16];
+    int n = mamori_gov_appointments(inst, person->id, a, v, 16);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++)
+        if (strcmp(v[i].role, role) == 0) {
+            person->role = v[i].role;
+            if (*v[i].unit)
+                person->unit = v[i].unit;
+            return 0;
+        }
+    return MAMORI_E_DENIED;
+}

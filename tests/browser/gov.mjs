@@ -95,6 +95,30 @@ try {
   const r = await go(s.page, s.page.click('#step-approve button'));
   tap(r[0].status() === 403 && (await s.page.textContent('main')).includes('兼務の禁止'),
     'the requester approving their own exception is refused (兼務の禁止, 403)', `status ${r[0].status()}`);
+  // 兼務: csirt1 sits on the 委員会 by appointment; the document waits for the 委員会
+  const doc = arg('doc');
+  await c.page.goto(L + `/gov/doc/${doc}`);
+  let resp = await go(c.page, c.page.click('#step-approve button'));
+  tap(resp[0].status() === 403, 'acting as CSIRT, approving a policy document is refused (403)', `status ${resp[0].status()}`);
+  await c.page.goto(L + '/gov');
+  await c.page.selectOption('#act-as select', 'committee');
+  await go(c.page, c.page.click('#act-as button'));
+  await c.page.goto(L + `/gov/doc/${doc}`);
+  resp = await go(c.page, c.page.click('#step-approve button'));
+  tap(resp[0].status() < 400 && (await c.page.textContent('#state')).includes('決定'),
+    'switched to the 委員会 role held by appointment, the same person approves it', `status ${resp[0].status()}`);
+  await c.page.goto(L + '/gov');
+  await c.page.selectOption('#act-as select', 'csirt');
+  await go(c.page, c.page.click('#act-as button'));
+  await s.page.goto(L + '/gov/exception/new');
+  const scsrf = await s.page.getAttribute('input[name=csrf]', 'value');
+  const forgedAs = await s.page.evaluate(async (t) => {
+    const r = await fetch('/gov/act-as', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'role=committee&csrf=' + encodeURIComponent(t) });
+    return r.status;
+  }, scsrf);
+  tap(forgedAs === 403, 'a staff member without the appointment cannot act as the 委員会 (403)', `status ${forgedAs}`);
+  await s.page.goto(L + '/gov');
+  tap((await s.page.$$('#act-as')).length === 0, 'no role switch is offered to a person without appointments');
   await c.page.goto(L + '/gov');
   const due = await c.page.textContent('#due');
   tap(due.includes(id), "CSIRT's overview lists the incident's statutory deadlines as due for them", due);

@@ -327,6 +327,10 @@ unset MAMORI_NOW # sign-in and TOTP run on the real clock
 MAMORID=$(dirname "$MAMORI")/mamorid
 M user add madoguchi --role staff --unit shimin-shimin --password-file "$T/pw" --as admin >/dev/null
 M user add kokoro --role staff --unit shimin-shimin --name '<img src=x onerror=alert(1)>心' --password-file "$T/pw" --as admin >/dev/null
+# 兼務: csirt1 also sits on the 委員会 and approves a document in that role in the browser
+M user appoint csirt1 --role committee --unit somu --as admin >/dev/null
+printf '実施手順の改定案\n' >"$T/kijun2.txt"
+M doc add title=情報セキュリティ対策基準（改定） type=standard version=2 unit=情報政策課 --file "$T/kijun2.txt" --as gm >/dev/null 2>&1
 M user enrol-totp csirt1 --as admin 2>/dev/null | sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p' >"$T/totp.csirt1"
 LGWAN=$(free_port)
 INET=$(free_port)
@@ -342,7 +346,7 @@ else
     mkdir -p "$SHOTS"
     node "$SRC/tests/browser/gov.mjs" --start "$n" --count-file "$T/count" \
         --lgwan "http://127.0.0.1:$LGWAN" --password "correct horse battery staple" \
-        --totp-dir "$T" --shots "$SHOTS"
+        --totp-dir "$T" --shots "$SHOTS" --doc DOC-4
     read -r n failed_js <"$T/count" || { n=$((n + 1)); failed_js=1; echo "not ok $n - gov.mjs ran to the end"; }
     failed=$((failed + failed_js))
 fi
@@ -351,6 +355,7 @@ wait "$MPID" 2>/dev/null
 read -r inc exc <"$T/gov-ids" 2>/dev/null || inc=none
 is "the incident the browser moved is at CSIRT評価 in the store" assessed "$(state incident "$inc")"
 is "the exception the browser requested is still waiting" requested "$(state exception "${exc:-none}")"
+is "the document the appointed member approved in the browser is 決定" approved "$(state doc DOC-4)"
 check "no sanitizer report from mamorid (in the ASan build)" sh -c \
     "! grep -E 'Sanitizer|runtime error' '$T/mamorid.log'"
 
