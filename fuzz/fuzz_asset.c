@@ -9,31 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_policy.h"
 #include "mamori/asset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct mamori_policy *policy;
-
-static void
-load_policy(void)
-{
-    char *text;
-    size_t len;
-    struct mamori_diags d;
-    mamori_diags_init(&d, MAMORI_EXAMPLE_POLICY);
-    if (mamori_fs_read_file(MAMORI_EXAMPLE_POLICY, 1 << 20, &text, &len) < 0 ||
-        mamori_policy_parse(text, len, 20786, &policy, &d) < 0)
-        abort();
-    mamori_diags_done(&d);
-    free(text);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!policy)
-        load_policy();
+    const struct mamori_policy *policy = fuzz_policy();
     if (size < 1)
         return 0;
     struct mamori_arena *a = mamori_arena_new(1 << 26);

@@ -560,6 +560,29 @@ cmd_user_export_oath(struct cli *c)
     return rc;
 }
 
+/* The acting administrator (ciso, general_manager or system_admin) and the person args[0]
+ * they change: 0, or a sysexits code after saying why not. */
+static int
+manage_target(struct cli *c, struct mamori_instance *inst, struct mamori_arena *a,
+              struct mamori_store_person *actor, struct mamori_store_person *who)
+{
+    int rc = cli_actor(c, inst, a, actor);
+    if (rc)
+        return rc;
+    if (!may_manage_users(actor->role)) {
+        cli_error(_("%s (%s) may not change users: ciso, general_manager or system_admin may"),
+                  actor->id, actor->role);
+        return EX_NOPERM;
+    }
+    int r = mamori_store_person_get(inst->store, c->args[0], a, who);
+    if (r < 0) {
+        cli_error(r == -ENOENT ? _("no user %s") : _("cannot read the store: %s"),
+                  r == -ENOENT ? c->args[0] : mamori_strerror(r));
+        return r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
+    }
+    return 0;
+}
+
 /* set-role (role, unit) and reset-password: an administrator's changes, audited. */
 static int
 change_person(struct cli *c, const char *action, const char *role, const char *unit,
@@ -571,18 +594,8 @@ change_person(struct cli *c, const char *action, const char *role, const char *u
         return rc;
     struct mamori_arena *a = mamori_arena_new(1 << 16);
     struct mamori_store_person actor, before;
-    rc = cli_actor(c, inst, a, &actor);
-    if (rc == 0 && !may_manage_users(actor.role)) {
-        cli_error(_("%s (%s) may not change users: ciso, general_manager or system_admin may"),
-                  actor.id, actor.role);
-        rc = EX_NOPERM;
-    }
+    rc = manage_target(c, inst, a, &actor, &before);
     int r = 0;
-    if (rc == 0 && (r = mamori_store_person_get(inst->store, c->args[0], a, &before)) < 0) {
-        cli_error(r == -ENOENT ? _("no user %s") : _("cannot read the store: %s"),
-                  r == -ENOENT ? c->args[0] : mamori_strerror(r));
-        rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
-    }
     if (rc == 0) {
         struct mamori_buf d;
         struct mamori_json j;
@@ -645,18 +658,8 @@ appointment(struct cli *c, bool dismiss)
         return rc;
     struct mamori_arena *a = mamori_arena_new(1 << 16);
     struct mamori_store_person actor, who;
-    rc = cli_actor(c, inst, a, &actor);
-    if (rc == 0 && !may_manage_users(actor.role)) {
-        cli_error(_("%s (%s) may not change users: ciso, general_manager or system_admin may"),
-                  actor.id, actor.role);
-        rc = EX_NOPERM;
-    }
+    rc = manage_target(c, inst, a, &actor, &who);
     int r = 0;
-    if (rc == 0 && (r = mamori_store_person_get(inst->store, c->args[0], a, &who)) < 0) {
-        cli_error(r == -ENOENT ? _("no user %s") : _("cannot read the store: %s"),
-                  r == -ENOENT ? c->args[0] : mamori_strerror(r));
-        rc = r == -ENOENT ? EX_DATAERR : cli_exit_code(r);
-    }
     if (rc == 0 && who.disabled) {
         cli_error(_("user %s is disabled"), who.id);
         rc = EX_DATAERR;
